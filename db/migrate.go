@@ -1,0 +1,96 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Migration is one numbered, forward-only schema change. Up runs inside a
+// transaction where the dialect allows (MySQL commits DDL implicitly, so each
+// MySQL migration must be safe to re-run: AutoMigrate is).
+type Migration struct {
+	Version int
+	Name    string
+	Up      func(tx *gorm.DB) error
+}
+
+// SchemaMigration records one applied migration.
+type SchemaMigration struct {
+	Version   int       `gorm:"primaryKey;autoIncrement:false"`
+	Name      string    `gorm:"size:200;not null"`
+	AppliedAt time.Time `gorm:"not null"`
+}
+
+// ErrSchemaTooNew is returned when the database was migrated by a newer binary.
+type ErrSchemaTooNew struct{ Have, Known int }
+
+func (e ErrSchemaTooNew) Error() string {
+	return fmt.Sprintf("db: database schema is version %d but this binary knows only up to %d; run a newer anpei", e.Have, e.Known)
+}
+
+// Migrate applies the migrations not yet recorded in schema_migrations, in
+// version order. It returns ErrSchemaTooNew when the database is ahead of
+// the list, and the first failing migration's error otherwise.
+func Migrate(ctx context.Context, gdb *gorm.DB, list []Migration) error {
+	gdb = gdb.WithContext(ctx)
+	if err := gdb.AutoMigrate(&SchemaMigration{}); err != nil {
+		return fmt.Errorf("db: create schema_migrations: %w", err)
+	}
+	sorted := append([]Migration(nil), list...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Version < sorted[j].Version })
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].Version == sorted[i-1].Version {
+			return fmt.Errorf("db: migration version %d used twice", sorted[i].Version)
+		}
+	}
+	known := 0
+	if len(sorted) > 0 {
+		known = sorted[len(sorted)-1].Version
+	}
+	have, err := Version(ctx, gdb)
+	if err != nil {
+		return err
+	}
+	if have > known {
+		return ErrSchemaTooNew{Have: have, Known: known}
+	}
+	var done []SchemaMigration
+	if err := gdb.Find(&done).Error; err != nil {
+		return fmt.Errorf("db: read schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	for _, m := range done {
+		applied[m.Version] = true
+	}
+	for _, m := range sorted {
+		if applied[m.Version] {
+			continue
+		}
+		err := gdb.Transaction(func(tx *gorm.DB) error {
+			if err := m.Up(tx); err != nil {
+				return err
+			}
+			return tx.Create(&SchemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("db: migration %d (%s): %w", m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+// Version returns the highest applied migration, 0 for a new database.
+func Version(ctx context.Context, gdb *gorm.DB) (int, error) {
+	var v *int
+	if err := gdb.WithContext(ctx).Model(&SchemaMigration{}).Select("MAX(version)").Scan(&v).Error; err != nil {
+		return 0, fmt.Errorf("db: read schema version: %w", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}

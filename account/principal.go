@@ -1,5 +1,7 @@
 package account
 
+import "anpei/audit"
+
 // Principal is who is acting on a request: the logged-in user with the
 // scope their role gives them. Stores take a Principal to filter what the
 // actor may see and to attribute changes in the audit ledger.
@@ -40,4 +42,10 @@ func (p Principal) Is(roles ...Role) bool {
 // admins and district-wide regulators.
 func (p Principal) SeesWholeDistrict() bool {
 	return p.Role == RoleAdmin || (p.Role == RoleRegulator && p.JurisdictionKind == JurisdictionDistrict)
+}
+
+// Actor returns who p is for the audit ledger: user ID, username and the
+// IP the request came from.
+func (p Principal) Actor() audit.Actor {
+	return audit.Actor{UserID: p.UserID, Username: p.Username, IP: p.IP}
 }

@@ -98,7 +98,7 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*gorm.DB,
 }
 
 func sqliteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
 // MySQLDSN normalises a go-sql-driver DSN: utf8mb4, parseTime, UTC and

@@ -1,0 +1,81 @@
+// Package assets holds anpei's web UI: html/template pages and static
+// files (CSS, JS, icons), embedded in the binary so nothing is fetched from
+// elsewhere at run time.
+package assets
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Static returns the files served under /static/.
+func Static() fs.FS {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the directory is embedded above; this cannot fail
+	}
+	return sub
+}
+
+// beijing is China Standard Time: people read times in it.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// Funcs are the helpers every template may call.
+var Funcs = template.FuncMap{
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(beijing).Format("2006-01-02 15:04")
+	},
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(beijing).Format("2006-01-02")
+	},
+	"add": func(a, b int) int { return a + b },
+	"pct": func(n, d int64) string {
+		if d == 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f%%", float64(n)*100/float64(d))
+	},
+}
+
+// Pages parses every page template together with the shared layout and
+// partials, keyed by page name (the file name without .html). It returns
+// an error when a template does not parse.
+func Pages() (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(Funcs).ParseFS(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, fmt.Errorf("assets: parse layout: %w", err)
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		file := strings.TrimPrefix(n, "templates/")
+		if strings.HasPrefix(file, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("assets: parse %s: %w", file, err)
+		}
+		pages[strings.TrimSuffix(file, ".html")] = t
+	}
+	return pages, nil
+}

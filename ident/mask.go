@@ -1,0 +1,24 @@
+package ident
+
+import "strings"
+
+// MaskID hides most of a document number for lists, exports and printouts
+// (RULES §5.2). An 18-character number keeps its first 6 and last 4
+// characters, hiding the birth date: 530302********123X. Any other number
+// keeps its first 2 and last 2; one of 4 characters or fewer is hidden
+// entirely. Surrounding spaces are dropped. It works on characters, not
+// bytes, and never panics; it returns no error.
+func MaskID(number string) string {
+	r := []rune(strings.TrimSpace(number))
+	head, tail := 2, 2
+	switch n := len(r); {
+	case n == 18:
+		head, tail = 6, 4
+	case n <= 4:
+		head, tail = 0, 0
+	}
+	for i := head; i < len(r)-tail; i++ {
+		r[i] = '*'
+	}
+	return string(r)
+}

@@ -1,0 +1,73 @@
+package roster
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"anpei/fault"
+)
+
+// PersonEnterprise returns the enterprise whose roster person id is on, 0
+// for none. account uses it to scope a learner's session; it is not a use
+// case of its own and applies no principal. An unknown person is on no
+// roster (0). It returns an internal *fault.Error when the database fails.
+func (s *Store) PersonEnterprise(ctx context.Context, id uint) (uint, error) {
+	var p Person
+	err := s.db.WithContext(ctx).Select("id", "enterprise_id").First(&p, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fault.Wrap(err, "roster: person enterprise")
+	}
+	return p.EnterpriseID, nil
+}
+
+// Reseal re-encrypts, with the keyring's current key, every ID number
+// sealed with an older one, in batches, and returns how many it changed.
+// The lookup hash does not change. It is the second half of `anpei pii
+// rotate`; running it again after an interruption finishes the job. It
+// returns an internal *fault.Error when a number does not open or the
+// database fails.
+func (s *Store) Reseal(ctx context.Context) (int, error) {
+	const batch = 500
+	changed := 0
+	var lastID uint
+	for {
+		var people []Person
+		err := s.db.WithContext(ctx).Select("id", "id_cipher").Where("id > ?", lastID).
+			Order("id").Limit(batch).Find(&people).Error
+		if err != nil {
+			return changed, fault.Wrap(err, "roster: reseal read")
+		}
+		if len(people) == 0 {
+			return changed, nil
+		}
+		err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			for _, p := range people {
+				if !s.keys.NeedsReseal(p.IDCipher) {
+					continue
+				}
+				plain, err := s.keys.Open(p.IDCipher)
+				if err != nil {
+					return err
+				}
+				sealed, err := s.keys.Seal(plain)
+				if err != nil {
+					return err
+				}
+				if err := tx.Model(&Person{}).Where("id = ?", p.ID).UpdateColumn("id_cipher", sealed).Error; err != nil {
+					return err
+				}
+				changed++
+			}
+			return nil
+		})
+		if err != nil {
+			return changed, fault.Wrap(err, "roster: reseal")
+		}
+		lastID = people[len(people)-1].ID
+	}
+}

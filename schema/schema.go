@@ -1,0 +1,41 @@
+// Package schema is the numbered list of anpei's migrations. Each domain
+// package owns its tables; this list says in which order they came to be.
+// Migrations are forward-only: a released entry is never edited, only
+// followed by a new one.
+package schema
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"anpei/account"
+	"anpei/audit"
+	"anpei/db"
+	"anpei/roster"
+)
+
+// Migrations returns every migration this binary knows.
+func Migrations() []db.Migration {
+	return []db.Migration{
+		{Version: 1, Name: "accounts, sessions and the audit ledger", Up: func(tx *gorm.DB) error {
+			if err := audit.AutoMigrate(tx); err != nil {
+				return err
+			}
+			return account.AutoMigrate(tx)
+		}},
+		{Version: 2, Name: "roster: reference data, enterprises, people", Up: roster.AutoMigrate},
+	}
+}
+
+// Migrate brings gdb up to the newest schema. It returns
+// db.ErrSchemaTooNew when the database is ahead of this binary.
+func Migrate(ctx context.Context, gdb *gorm.DB) error {
+	return db.Migrate(ctx, gdb, Migrations())
+}
+
+// Latest is the newest schema version this binary knows.
+func Latest() int {
+	m := Migrations()
+	return m[len(m)-1].Version
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"anpei/account"
+	"anpei/demo"
+	"anpei/server"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var s settings
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	s.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := s.logger(stderr)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	wantDemo, demoSet, err := s.demo()
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	a, err := openApp(ctx, s, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	empty, err := demo.Empty(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	seeded := false
+	switch {
+	case empty && (wantDemo || !demoSet):
+		if err := demo.Seed(ctx, a.db, a.accounts, a.roster); err != nil {
+			return fmt.Errorf("seed demo district: %w", err)
+		}
+		seeded = true
+	case empty:
+		pw, err := demo.FirstAdmin(ctx, a.accounts)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "已创建管理员账号 admin，初始密码（仅显示这一次）：%s\nCreated the admin account; its password, shown once: %s\n", pw, pw)
+	case wantDemo && demoSet:
+		log.Info("database not empty: demo data not seeded again")
+	}
+	isDemo, err := demo.IsDemo(ctx, a.db)
+	if err != nil {
+		return err
+	}
+
+	srv, err := server.New(server.Config{Demo: isDemo}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Keys: a.keys, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large roster uploads on slow links
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	url := "http://" + displayAddr(ln.Addr())
+	fmt.Fprintf(stdout, "安培 anpei 已启动 / serving on %s  (数据库 %s，数据目录 %s)\n", url, a.dialect, s.Data)
+	if isDemo {
+		fmt.Fprintln(stdout, "演示账号 / demo accounts (password anpei-demo):")
+		for _, d := range demo.Accounts() {
+			fmt.Fprintf(stdout, "  %-11s %s\n", d.Username, d.Label)
+		}
+		if seeded {
+			fmt.Fprintln(stdout, "已生成演示数据 / demo district seeded")
+		}
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "dialect", a.dialect)
+
+	go purgeSessions(ctx, a.accounts, log)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// purgeSessions deletes expired sessions every hour until ctx ends.
+func purgeSessions(ctx context.Context, accounts *account.Store, log interface {
+	Warn(string, ...any)
+}) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := accounts.PurgeExpired(ctx); err != nil {
+				log.Warn("purge sessions", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+
+	"anpei/account"
+	"anpei/db/dbtest"
+	"anpei/pii"
+	"anpei/roster"
+	"anpei/schema"
+)
+
+// clock is a settable fake clock shared by the stores and the server.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+type harness struct {
+	t        testing.TB
+	gdb      *gorm.DB
+	clock    *clock
+	srv      *Server
+	ts       *httptest.Server
+	accounts *account.Store
+	roster   *roster.Store
+	logs     *bytes.Buffer
+}
+
+func migrate(gdb *gorm.DB) error { return schema.Migrate(context.Background(), gdb) }
+
+// eachDB runs fn on a fresh migrated database of every dialect.
+func eachDB(t *testing.T, fn func(t *testing.T, gdb *gorm.DB)) { dbtest.Each(t, migrate, fn) }
+
+// newHarness serves a Server over gdb on a loopback httptest server.
+func newHarness(t testing.TB, gdb *gorm.DB) *harness {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)}
+	keys, err := pii.LoadOrCreate(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := roster.NewStore(gdb, keys, clk.Now)
+	as := account.NewStore(gdb, account.Options{Now: clk.Now, BcryptCost: bcrypt.MinCost, PersonEnterprise: rs.PersonEnterprise})
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10}, Deps{DB: gdb, Accounts: as, Roster: rs, Keys: keys, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, logs: logs}
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// user creates a user with password "anpei-test-1".
+func (h *harness) user(n account.NewUser) account.User {
+	h.t.Helper()
+	if n.Password == "" {
+		n.Password = "anpei-test-1"
+	}
+	if n.Name == "" {
+		n.Name = "测试" + n.Username
+	}
+	u, err := h.accounts.CreateUser(context.Background(), account.System(), n)
+	if err != nil {
+		h.t.Fatalf("create user %s: %v", n.Username, err)
+	}
+	return u
+}
+
+// client is a browser-like API client: a cookie jar and the CSRF token.
+type client struct {
+	h    *harness
+	http *http.Client
+	csrf string
+	ip   string
+}
+
+func (h *harness) anon() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{h: h, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// login signs in and fails the test unless it succeeds.
+func (h *harness) login(username string) *client {
+	h.t.Helper()
+	c := h.anon()
+	res := c.do("POST", "/api/v1/login", map[string]string{"username": username, "password": "anpei-test-1"})
+	if res.status != 200 {
+		h.t.Fatalf("login %s: %d %s", username, res.status, res.body)
+	}
+	var out struct {
+		CSRF string `json:"csrf_token"`
+	}
+	res.decode(h.t, &out)
+	c.csrf = out.CSRF
+	return c
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (r response) decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.body), v); err != nil {
+		t.Fatalf("decode %q: %v", r.body, err)
+	}
+}
+
+// errCode returns the contract error's code.
+func (r response) errCode() string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	json.Unmarshal([]byte(r.body), &e)
+	return e.Error.Code
+}
+
+// do sends body as JSON (a string is sent raw) with the CSRF token.
+func (c *client) do(method, path string, body any) response {
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd, ct = strings.NewReader(b), "application/json"
+	case []byte:
+		rd, ct = bytes.NewReader(b), "application/json"
+	default:
+		j, _ := json.Marshal(b)
+		rd, ct = bytes.NewReader(j), "application/json"
+	}
+	return c.send(method, path, rd, ct, true)
+}
+
+func (c *client) send(method, path string, body io.Reader, contentType string, withCSRF bool) response {
+	req, err := http.NewRequest(method, c.h.ts.URL+path, body)
+	if err != nil {
+		c.h.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if withCSRF && c.csrf != "" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	if c.ip != "" {
+		req.RemoteAddr = c.ip
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}

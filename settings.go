@@ -1,0 +1,78 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// settings are the contract's flags, each also an environment variable
+// (the flag wins).
+type settings struct {
+	Addr      string
+	Data      string
+	DB        string
+	Demo      string // "", "true" or "false"; empty = demo when the database is empty
+	LogFormat string // auto, json or text
+	LogLevel  string
+	PIIKey    string // base64 secret instead of the key file in --data
+}
+
+// flags registers the shared settings on fs with env defaults.
+func (s *settings) flags(fs *flag.FlagSet) {
+	fs.StringVar(&s.Addr, "addr", env("ANPEI_ADDR", ":8080"), "listen address (ANPEI_ADDR)")
+	fs.StringVar(&s.Data, "data", env("ANPEI_DATA", "./data"), "directory for the embedded database, uploads and keys (ANPEI_DATA)")
+	fs.StringVar(&s.DB, "db", env("ANPEI_DB", ""), `database: empty = SQLite file in --data, or "mysql:<DSN>" (ANPEI_DB)`)
+	fs.StringVar(&s.Demo, "demo", env("ANPEI_DEMO", ""), "seed the demo district: true, false, or empty = when the database is empty (ANPEI_DEMO)")
+	fs.StringVar(&s.LogFormat, "log-format", env("ANPEI_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json, text (ANPEI_LOG_FORMAT)")
+	fs.StringVar(&s.LogLevel, "log-level", env("ANPEI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ANPEI_LOG_LEVEL)")
+	fs.StringVar(&s.PIIKey, "pii-key", env("ANPEI_PII_KEY", ""), "base64 key for ID-number encryption instead of the key file in --data (ANPEI_PII_KEY)")
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+// demo reports whether to seed: explicit true/false, or empty when unset.
+func (s *settings) demo() (value, set bool, err error) {
+	if strings.TrimSpace(s.Demo) == "" {
+		return false, false, nil
+	}
+	v, err := strconv.ParseBool(s.Demo)
+	if err != nil {
+		return false, false, fmt.Errorf("--demo must be true or false, not %q", s.Demo)
+	}
+	return v, true, nil
+}
+
+// logger builds the slog logger: JSON in production, text on a terminal.
+func (s *settings) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	format := s.LogFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be auto, json or text, not %q", s.LogFormat)
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -76,27 +76,11 @@ func startBinary(t *testing.T, bin, data, dsn string) (string, func()) {
 	ln.Close()
 	cmd := exec.Command(bin, "--addr", addr, "--data", data)
 	cmd.Env = append(os.Environ(), "ANPEI_DB="+dsn, "ANPEI_LOG_FORMAT=json")
-	var logs bytes.Buffer
-	cmd.Stderr = &logs
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	logs, stdout := &syncBuffer{}, &syncBuffer{}
+	cmd.Stderr, cmd.Stdout = logs, stdout
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	banner := make(chan string, 1)
-	go func() {
-		var all strings.Builder
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			all.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "anpei") && strings.Contains(sc.Text(), "http://") {
-				banner <- all.String()
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
 	base := "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -111,14 +95,12 @@ func startBinary(t *testing.T, bin, data, dsn string) (string, func()) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	select {
-	case b := <-banner:
-		if !strings.Contains(b, "learner") {
-			// The banner lists demo accounts only when the database is a demo one.
-			t.Logf("banner:\n%s", b)
-		}
-	case <-time.After(5 * time.Second):
-		t.Error("no start banner with the URL on stdout")
+	// The banner names the URL and, on a demo database, the demo accounts.
+	for i := 0; i < 50 && !strings.Contains(stdout.String(), "learner"); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out := stdout.String(); !strings.Contains(out, base) || !strings.Contains(out, "learner") {
+		t.Errorf("start banner lacks the URL or the demo accounts:\n%s", out)
 	}
 	if strings.Contains(logs.String(), "anpei-demo") {
 		t.Error("a password reached the log")
@@ -142,6 +124,25 @@ func startBinary(t *testing.T, bin, data, dsn string) (string, func()) {
 			t.Errorf("server did not stop within 40s of SIGTERM")
 		}
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's writer goroutine
+// and the test reading it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func loginAs(t *testing.T, base, user, pw, role string) {

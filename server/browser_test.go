@@ -73,7 +73,7 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(80))
+	png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Logf("screenshot %s: %v", name, err)
 		return
@@ -85,6 +85,14 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	file := filepath.Join(dir, strings.NewReplacer(" ", "_", "/", "_").Replace(name)+".png")
 	if err := os.WriteFile(file, png, 0o644); err == nil {
 		t.Logf("screenshot saved: %s", file)
+	}
+}
+
+// keep saves a screenshot of a page that went right when
+// ANPEI_TEST_SCREENSHOTS names a directory (for reviewing the UI).
+func keep(t *testing.T, ctx context.Context, name string) {
+	if os.Getenv("ANPEI_TEST_SCREENSHOTS") != "" {
+		shot(t, ctx, name)
 	}
 }
 
@@ -139,6 +147,7 @@ func TestBrowserLoginJourneys(t *testing.T) {
 		shot(t, ctx, "regulator home")
 		t.Fatalf("regulator home h1 = %q", h1)
 	}
+	keep(t, ctx, "regulator-home")
 	if scope := text(t, ctx, ".page-head .muted"); !strings.Contains(scope, "全区") {
 		t.Errorf("regulator home scope = %q, want 全区", scope)
 	}
@@ -150,6 +159,7 @@ func TestBrowserLoginJourneys(t *testing.T) {
 		shot(t, ctx, "learner home")
 		t.Fatalf("learner home h1 = %q", h1)
 	}
+	keep(t, ctx, "learner-home")
 	if info := text(t, ctx, "dl.facts"); !strings.Contains(info, "****") {
 		t.Errorf("learner home shows the ID number unmasked: %q", info)
 	}

@@ -80,23 +80,28 @@ func personCells(pr PersonRow, option map[string]string) []any {
 		items[i] = cmp.Or(option[code], code)
 	}
 	cells := make([]any, colCount+1)
-	cells[colDocType] = pr.DocType.Label()
-	cells[colDocNumber] = pr.IDMasked
-	cells[colName] = pr.Name
-	cells[colPhone] = pr.Phone
-	cells[colEducation] = pr.Education.Label()
-	cells[colCategories] = pr.Categories.Label()
-	cells[colItems] = strings.Join(items, "、")
-	cells[colPosition] = pr.Position
-	cells[colDutyStatus] = pr.DutyStatus.Label()
+	text := func(col int, s string) {
+		if s != "" { // an empty cell, not an empty string
+			cells[col] = s
+		}
+	}
+	text(colDocType, pr.DocType.Label())
+	text(colDocNumber, pr.IDMasked)
+	text(colName, pr.Name)
+	text(colPhone, pr.Phone)
+	text(colEducation, pr.Education.Label())
+	text(colCategories, pr.Categories.Label())
+	text(colItems, strings.Join(items, "、"))
+	text(colPosition, pr.Position)
+	text(colDutyStatus, pr.DutyStatus.Label())
 	if pr.AppointedOn != nil {
 		cells[colAppointedOn] = *pr.AppointedOn
 	}
 	if pr.LeftOn != nil {
 		cells[colLeftOn] = *pr.LeftOn
 	}
-	cells[colEmployment] = pr.EmploymentKind.Label()
-	cells[colEnterprise] = pr.EnterpriseName
+	text(colEmployment, pr.EmploymentKind.Label())
+	text(colEnterprise, pr.EnterpriseName)
 	return cells
 }
 

@@ -239,6 +239,11 @@ func TestExportPeople(t *testing.T) {
 		for number := range numbers {
 			byMask[ident.MaskID(number)] = number
 		}
+		for _, r := range rows[1:] {
+			if r[2] == "王五" && (r[9] != "2022-03-01" || r[10] != "2025-01-31" || r[6] != "2.1 熔化焊接与热切割作业、3.2 高处安装、维护、拆除作业") {
+				t.Errorf("exported 王五 = %q, want dates as yyyy-mm-dd and items with their names", r)
+			}
+		}
 		for i, r := range rows[1:] {
 			number, ok := byMask[r[1]]
 			if !ok {

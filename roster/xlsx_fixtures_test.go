@@ -3,9 +3,11 @@ package roster_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"flag"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -317,6 +319,34 @@ func xlZipBomb(t testing.TB, size int64) []byte {
 	for n := int64(0); n < size; n += int64(len(zeros)) {
 		w.Write(zeros[:min(int64(len(zeros)), size-n)])
 	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// xlZipBombDeclared is a workbook package whose worksheet entry declares
+// it inflates to declared bytes while its deflate stream really holds
+// actual zero bytes: a bomb that lies in its directory one way or the
+// other.
+func xlZipBombDeclared(t testing.TB, declared uint64, actual int) []byte {
+	t.Helper()
+	var data bytes.Buffer
+	fw, _ := flate.NewWriter(&data, flate.BestSpeed)
+	fw.Write(make([]byte, actual))
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range []string{"[Content_Types].xml", "xl/workbook.xml"} {
+		w, _ := zw.Create(name)
+		w.Write([]byte(`<?xml version="1.0"?><x/>`))
+	}
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate,
+		CRC32: crc32.ChecksumIEEE(make([]byte, actual)), CompressedSize64: uint64(data.Len()), UncompressedSize64: declared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data.Bytes())
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}

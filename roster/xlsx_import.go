@@ -366,10 +366,10 @@ func checkPackage(r io.ReaderAt, size int64, lim Limits) (int, error) {
 	if size > lim.MaxFileSize {
 		return 0, ErrImportTooLarge.WithMessage("文件超过%dMB，请删除无关的工作表或拆分为多个文件后分批上传", lim.MaxFileSize>>20)
 	}
-	head := make([]byte, min(size, 2048))
 	if size <= 0 {
 		return 0, ErrImportNotXLSX.WithMessage("上传的文件是空的，请选择填写好的名单文件（.xlsx）")
 	}
+	head := make([]byte, min(size, 2048))
 	if n, err := r.ReadAt(head, 0); n < len(head) && err != nil {
 		return 0, fault.Wrap(err, "roster: read upload")
 	}

@@ -99,6 +99,7 @@ func TestImportRosterFixtures(t *testing.T) {
 // not an xlsx by content, too large, a zip bomb, too many rows, no data,
 // no header.
 func TestImportRosterRefusesFiles(t *testing.T) {
+	bomb100 := xlZipBomb(t, 101<<20) // 101 MiB of zeros, about 100 KB zipped
 	xlEach(t, func(t *testing.T, e *xlEnv) {
 		p := xlEntAdmin(e.a.ID)
 		before := e.counts(t)
@@ -121,8 +122,10 @@ func TestImportRosterRefusesFiles(t *testing.T) {
 		check("empty file", nil, roster.ErrImportNotXLSX, "空的")
 		check("truncated xlsx", xlReadFixture(t, "roster_clean.xlsx")[:3000], roster.ErrImportNotXLSX, "损坏")
 		check("11 MiB", make([]byte, 11<<20), roster.ErrImportTooLarge, "10MB")
-		check("zip bomb over 100 MiB", xlZipBomb(t, 101<<20), roster.ErrImportUnzipLimit, "压缩炸弹")
+		check("zip bomb over 100 MiB", bomb100, roster.ErrImportUnzipLimit, "压缩炸弹")
 		check("zip bomb ratio", xlZipBomb(t, 8<<20), roster.ErrImportUnzipLimit, "压缩炸弹")
+		check("zip bomb declaring 1 TiB", xlZipBombDeclared(t, 1<<40, 1<<10), roster.ErrImportUnzipLimit, "压缩炸弹")
+		check("zip bomb declaring 1 KiB", xlZipBombDeclared(t, 1<<10, 8<<20), roster.ErrImportNotXLSX, "损坏")
 		check("header only", xlWorkbook(t, nil, nil, nil, nil), roster.ErrImportEmpty, "没有人员数据")
 
 		_, err := e.importFile(p, e.a.ID, xlWorkbook(t, []string{"名单", "", "制表人"}, []xlRow{{"张三", "", "x"}}, nil, nil), false)

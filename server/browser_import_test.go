@@ -131,12 +131,21 @@ func TestBrowserRosterImport(t *testing.T) {
 	}
 }
 
-// waitFor polls a JavaScript condition until it holds.
+// waitFor polls a JavaScript condition until it holds. It survives page
+// reloads that happen meanwhile (a form that reloads on success).
 func waitFor(t *testing.T, ctx context.Context, what, cond string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
-		shot(t, ctx, what)
-		page, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.querySelector('main').innerText`))
-		t.Fatalf("%s: %v\npage text:\n%s", what, err, page)
+	deadline := time.Now().Add(30 * time.Second)
+	var err error
+	for time.Now().Before(deadline) {
+		var ok bool
+		ok, err = chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(5*time.Second)))
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
+	shot(t, ctx, what)
+	page, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+	t.Fatalf("%s: %v\npage text:\n%s", what, err, page)
 }

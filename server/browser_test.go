@@ -53,7 +53,7 @@ func browser(t *testing.T) (*harness, context.Context) {
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812)); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return h, ctx

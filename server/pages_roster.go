@@ -15,7 +15,10 @@ func (s *Server) registerRosterPages() {
 	s.handle(route{Method: "GET", Path: "/enterprises/:id", Access: rosterUsers, Page: true}, s.enterprisePage)
 	s.handle(route{Method: "GET", Path: "/people", Access: rosterUsers, Page: true}, s.peoplePage)
 	s.handle(route{Method: "GET", Path: "/people/:id", Access: anyone, Page: true}, s.personPage)
-	s.handle(route{Method: "GET", Path: "/people/import", Access: adminsOf(account.RoleAdmin, account.RoleEnterpriseAdmin), Page: true}, s.importPage)
+	editors := adminsOf(account.RoleAdmin, account.RoleEnterpriseAdmin)
+	s.handle(route{Method: "GET", Path: "/people/import", Access: editors, Page: true}, s.importPage)
+	s.handle(route{Method: "GET", Path: "/people/new", Access: editors, Page: true}, s.personNewPage)
+	s.handle(route{Method: "GET", Path: "/people/:id/edit", Access: editors, Page: true}, s.personEditPage)
 }
 
 func (s *Server) enterprisesPage(c *gin.Context) {
@@ -184,4 +187,62 @@ func (r referenceJSON) highRisk() map[string]bool {
 		m[i.Code] = i.HighRisk
 	}
 	return m
+}
+
+// personFormData fills the new/edit person form.
+type personFormData struct {
+	New          bool
+	P            personJSON
+	Ref          referenceJSON
+	Enterprises  []roster.EnterpriseRow
+	HasCategory  map[string]bool
+	HasItem      map[string]bool
+	OpenCategory map[string]bool
+}
+
+func (s *Server) personForm(c *gin.Context, isNew bool, p roster.Person) {
+	ref, err := s.referenceData(c)
+	if err != nil {
+		s.renderErr(c, err)
+		return
+	}
+	d := personFormData{New: isNew, P: toPersonJSON(p, ""), Ref: ref, HasCategory: map[string]bool{}, HasItem: map[string]bool{}, OpenCategory: map[string]bool{}}
+	for _, code := range p.Categories.Codes() {
+		d.HasCategory[code] = true
+	}
+	for _, code := range p.OperationItems {
+		d.HasItem[code] = true
+		for _, it := range ref.OperationItems {
+			if it.Code == code {
+				d.OpenCategory[it.CategoryCode] = true
+			}
+		}
+	}
+	pr := principal(c)
+	if isNew && pr.Is(account.RoleAdmin) {
+		d.Enterprises, _, _ = s.deps.Roster.ListEnterprises(c.Request.Context(), pr, roster.EnterpriseFilter{Limit: 1000})
+	}
+	title := "新增从业人员"
+	if !isNew {
+		title = "修改：" + p.Name
+	}
+	s.render(c, http.StatusOK, "person_form", title, d)
+}
+
+func (s *Server) personNewPage(c *gin.Context) {
+	s.personForm(c, true, roster.Person{Education: roster.Education(""), EmploymentKind: roster.EmploymentKinds()[0]})
+}
+
+func (s *Server) personEditPage(c *gin.Context) {
+	id, err := idParam(c)
+	if err != nil {
+		s.renderErr(c, err)
+		return
+	}
+	p, err := s.deps.Roster.Person(c.Request.Context(), principal(c), id)
+	if err != nil {
+		s.renderErr(c, err)
+		return
+	}
+	s.personForm(c, false, p)
 }

@@ -68,6 +68,11 @@
     var out = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || el.disabled || el.type === 'submit' || el.dataset.skip !== undefined) { return; }
+      if (el.type === 'checkbox' && el.dataset.array !== undefined) {
+        if (!out[el.name]) { out[el.name] = []; }
+        if (el.checked) { out[el.name].push(el.value); }
+        return;
+      }
       if (el.type === 'checkbox') { out[el.name] = el.checked; return; }
       var v = el.value;
       if (el.dataset.type === 'number') { if (v === '') { return; } v = Number(v); }

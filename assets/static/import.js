@@ -83,7 +83,7 @@
       li.appendChild(a); ul.appendChild(li);
     });
     show('i-missing-wrap', (r.missing || []).length > 0);
-    document.getElementById('i-result').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    document.getElementById('i-result').scrollIntoView({ block: 'start' });
   }
 
   form.addEventListener('submit', function (ev) { ev.preventDefault(); send(true); });

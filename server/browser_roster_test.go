@@ -1,0 +1,63 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserPersonEdit: the enterprise admin finds a worker, corrects the
+// phone number, records that the worker left, and the regulator sees the
+// enterprise with its counts and drills into it.
+func TestBrowserPersonEdit(t *testing.T) {
+	h, ctx := browser(t)
+	base := h.ts.URL
+	step(t, ctx, "enterprise login", loginSteps(base, "enterprise", "anpei-demo")...)
+	step(t, ctx, "people list",
+		chromedp.WaitVisible(chromedp.CSS(".tile")),
+		chromedp.Navigate(base+"/people?category=other"),
+		chromedp.WaitVisible(chromedp.CSS("table tbody a")),
+		chromedp.Click(chromedp.CSS("table tbody a")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="/edit"]`)))
+	name := text(t, ctx, "main h1")
+	step(t, ctx, "edit form",
+		chromedp.Click(chromedp.CSS(`a[href$="/edit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#f-phone")))
+	// A bad phone number is refused with the field named.
+	step(t, ctx, "bad phone",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('f-phone').value = '12345'`),
+		chromedp.Click(chromedp.CSS(`form[data-api] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	if msg := text(t, ctx, ".field-error"); !strings.Contains(msg, "手机") {
+		shot(t, ctx, "bad phone")
+		t.Fatalf("bad phone message = %q", msg)
+	}
+	step(t, ctx, "good phone",
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('f-phone').value = '13912345678'`),
+		chromedp.Click(chromedp.CSS(`form[data-api] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#d-kind")))
+	if facts := text(t, ctx, "dl.facts"); !strings.Contains(facts, "13912345678") {
+		shot(t, ctx, "after edit")
+		t.Fatalf("person page after edit lacks the new phone: %q", facts)
+	}
+	step(t, ctx, "record leave",
+		chromedp.SetValue(chromedp.CSS("#d-kind"), "leave"),
+		chromedp.SetValue(chromedp.CSS("#d-date"), h.clock.Now().Format("2006-01-02")),
+		chromedp.Click(chromedp.CSS(`form[data-api$="/duty"] button[type="submit"]`)))
+	waitFor(t, ctx, "leave recorded", `document.querySelector('main').innerText.includes('离岗') && document.querySelectorAll('main table tbody tr').length > 0 && [...document.querySelectorAll('main table tbody tr td:nth-child(2)')].some(td => td.textContent === '离岗')`)
+	keep(t, ctx, "person-after-leave")
+	step(t, ctx, "logout", logoutSteps()...)
+
+	step(t, ctx, "regulator login", loginSteps(base, "regulator", "anpei-demo")...)
+	step(t, ctx, "enterprises", chromedp.WaitVisible(chromedp.CSS(".tile")), chromedp.Navigate(base+"/enterprises?q=宏源"), chromedp.WaitVisible(chromedp.CSS("table tbody a")))
+	keep(t, ctx, "regulator-enterprises")
+	step(t, ctx, "drill into enterprise", chromedp.Click(chromedp.CSS("table tbody a")), chromedp.WaitVisible(chromedp.CSS(".tile")))
+	if h1 := text(t, ctx, "main h1"); !strings.Contains(h1, "宏源") {
+		t.Fatalf("enterprise page h1 = %q", h1)
+	}
+	step(t, ctx, "to its people", chromedp.Click(chromedp.CSS(".tile a")), chromedp.WaitVisible(chromedp.CSS("table")))
+	if rows := text(t, ctx, "table tbody"); strings.Contains(rows, name) && strings.Contains(rows, "没有符合条件") {
+		t.Fatalf("drill-down list = %q", rows)
+	}
+}

@@ -287,10 +287,13 @@ func xlNotXLSX(t testing.TB) []struct {
 }
 
 // xlDocx is a zip that is not a workbook (a Word document's layout).
-func xlDocx(t testing.TB) []byte {
+func xlDocx(t testing.TB) []byte { return xlZip(t, "[Content_Types].xml", "word/document.xml") }
+
+// xlZip is a zip of small entries with the given names.
+func xlZip(t testing.TB, names ...string) []byte {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for _, name := range []string{"[Content_Types].xml", "word/document.xml"} {
+	for _, name := range names {
 		w, _ := zw.Create(name)
 		w.Write([]byte("<x/>"))
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
@@ -384,11 +385,11 @@ func checkPackage(r io.ReaderAt, size int64, lim Limits) (int, error) {
 		return 0, ErrImportUnzipLimit
 	}
 	var (
-		total          uint64
-		contentTypes   bool
-		workbook       bool
-		sheets         int
-		word, odf, pdf bool
+		total             uint64
+		contentTypes      bool
+		workbook          bool
+		sheets            int
+		word, odf, nested bool
 	)
 	for _, zf := range zr.File {
 		name := strings.ToLower(strings.ReplaceAll(zf.Name, `\`, "/"))
@@ -403,13 +404,14 @@ func checkPackage(r io.ReaderAt, size int64, lim Limits) (int, error) {
 			word = true
 		case name == "mimetype" || name == "content.xml":
 			odf = true
-		case strings.HasSuffix(name, ".pdf"):
-			pdf = true
+		case strings.HasSuffix(name, ".xlsx") || strings.HasSuffix(name, ".xls") || strings.HasSuffix(name, ".csv"):
+			nested = true
 		}
-		total += zf.UncompressedSize64
-		if total > uint64(lim.MaxUnzipped) {
+		// Compared before adding, so crafted sizes cannot wrap the sum.
+		if zf.UncompressedSize64 > uint64(lim.MaxUnzipped)-total {
 			return 0, ErrImportUnzipLimit
 		}
+		total += zf.UncompressedSize64
 		if zf.UncompressedSize64 > ratioFloor && zf.UncompressedSize64/max(zf.CompressedSize64, 1) > uint64(lim.MaxRatio) {
 			return 0, ErrImportUnzipLimit
 		}
@@ -421,7 +423,7 @@ func checkPackage(r io.ReaderAt, size int64, lim Limits) (int, error) {
 		return 0, ErrImportNotXLSX.WithMessage("上传的是Word或PowerPoint文档，不是Excel工作簿，请上传.xlsx格式的名单")
 	case odf:
 		return 0, ErrImportNotXLSX.WithMessage("上传的是WPS或LibreOffice的.ods表格，请“另存为”Excel工作簿（.xlsx）后上传")
-	case pdf:
+	case nested:
 		return 0, ErrImportNotXLSX.WithMessage("上传的是压缩包，请解压后上传其中的Excel名单文件（.xlsx）")
 	}
 	return 0, ErrImportNotXLSX.WithMessage("上传的是压缩包或其他文件，不是Excel工作簿（.xlsx），请下载模板填写后上传")
@@ -884,13 +886,7 @@ func (c *catalogue) items(cell string) (codes []string, problems []string) {
 // splitList splits a cell listing several values on 、 , ， ; ； and line
 // breaks, dropping empty pieces.
 func splitList(s string) []string {
-	fields := strings.FieldsFunc(s, func(r rune) bool {
-		switch r {
-		case '、', ',', '，', ';', '；', '\n', '\r':
-			return true
-		}
-		return false
-	})
+	fields := strings.FieldsFunc(s, isListSeparator)
 	out := fields[:0]
 	for _, f := range fields {
 		if f = strings.TrimSpace(f); f != "" {
@@ -898,6 +894,14 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func isListSeparator(r rune) bool {
+	switch r {
+	case '、', ',', '，', ';', '；', '\n', '\r':
+		return true
+	}
+	return false
 }
 
 // rowParser turns raw rows into inputs and problems.
@@ -929,10 +933,11 @@ func (rp *rowParser) parse(raw rawRow) (PersonInput, string, []fault.Detail) {
 		}
 	}
 	cell := func(col int) string {
-		if bad[col] {
+		v := strings.TrimSpace(raw.cells[col])
+		if bad[col] || isPlaceholder(v) {
 			return ""
 		}
-		return strings.TrimSpace(raw.cells[col])
+		return v
 	}
 
 	if v := cell(colDocType); v != "" {
@@ -954,7 +959,7 @@ func (rp *rowParser) parse(raw rawRow) (PersonInput, string, []fault.Detail) {
 	in.Name = cell(colName)
 	in.Position = cell(colPosition)
 	for _, col := range []int{colName, colPosition} {
-		if v := cell(col); v != "" && strings.ContainsRune("=+-@", []rune(v)[0]) {
+		if v := cell(col); utf8.RuneCountInString(v) > 1 && strings.ContainsRune("=+-@", []rune(v)[0]) {
 			fail(col, "内容不能以“%c”开头（可能被表格软件当作公式执行），请删除开头的符号", []rune(v)[0])
 		}
 	}
@@ -968,7 +973,8 @@ func (rp *rowParser) parse(raw rawRow) (PersonInput, string, []fault.Detail) {
 		}
 	}
 	if v := cell(colCategories); v != "" {
-		for _, part := range splitList(v) {
+		// Category names hold no spaces or slashes, so those separate too.
+		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return isListSeparator(r) || unicode.IsSpace(r) || r == '/' || r == '／' }) {
 			if c, ok := parseCategory(part); ok {
 				in.Categories |= c
 			} else {
@@ -1036,6 +1042,16 @@ func (rp *rowParser) parse(raw rawRow) (PersonInput, string, []fault.Detail) {
 		}
 	}
 	return in, number, problems
+}
+
+// isPlaceholder reports whether v is a dash or slash that people type to
+// mean "nothing here".
+func isPlaceholder(v string) bool {
+	switch v {
+	case "-", "－", "—", "——", "/", "／":
+		return true
+	}
+	return false
 }
 
 // cellProblem is a problem with one cell: Column is the header of col (or

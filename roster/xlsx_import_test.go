@@ -119,6 +119,7 @@ func TestImportRosterRefusesFiles(t *testing.T) {
 			check(nx.file, xlReadFixture(t, nx.file), roster.ErrImportNotXLSX, nx.message)
 		}
 		check("docx", xlDocx(t), roster.ErrImportNotXLSX, "Word")
+		check("zipped roster", xlZip(t, "人员名单.xlsx"), roster.ErrImportNotXLSX, "请解压后上传")
 		check("empty file", nil, roster.ErrImportNotXLSX, "空的")
 		check("truncated xlsx", xlReadFixture(t, "roster_clean.xlsx")[:3000], roster.ErrImportNotXLSX, "损坏")
 		check("11 MiB", make([]byte, 11<<20), roster.ErrImportTooLarge, "10MB")
@@ -352,8 +353,8 @@ func TestParseRosterForms(t *testing.T) {
 		{"1", "甲", xlID(1), "特种作业人员", "1.1 1.2", "2024-03-01", "在职", "某公司"},
 		{"2", "乙", xlID(2), "特种作业人员", "5.10、煤矿防突作业", "2024/3/1", "", ""},
 		nil,
-		{"3", "丙", xlID(3), "主要负责人,安全员", "", "2024年3月1日", "", ""},
-		{"4", "丁", xlID(4), "其他从业人员", "", "２０２４－０３－０１", "", ""},
+		{"3", "丙", xlID(3), "主要负责人 / 安全员", "", "2024年3月1日", "", ""},
+		{"4", "丁", xlID(4), "其他从业人员", "-", "２０２４－０３－０１", "/", ""},
 		{"5", "戊", xlID(5), "其他从业人员", "", "2024-03-01T00:00:00Z", "", ""},
 		{"6", "己", xlID(6), "其他从业人员", "", 45352, "", ""},
 		{"7", "庚", xlID(7), "特种作业人员", "钎焊作业；3.1登高架设作业", "20240301", "", ""},

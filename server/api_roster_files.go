@@ -2,11 +2,13 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"anpei/account"
 	"anpei/fault"
+	"anpei/roster"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -102,19 +105,75 @@ func (s *Server) importRoster(c *gin.Context) {
 		return
 	}
 	dry := c.Query("dry_run") == "1" || c.Query("dry_run") == "true"
-	start := time.Now()
-	rep, err := s.deps.Roster.ImportRoster(c.Request.Context(), p, enterpriseID, bytes.NewReader(body), int64(len(body)), dry, nil)
+	if strings.Contains(c.GetHeader("Accept"), ndjsonType) {
+		s.importStreaming(c, p, enterpriseID, body, dry)
+		return
+	}
+	rep, err := s.runImport(c, p, enterpriseID, body, dry, nil)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.log(c).Info("roster import", "enterprise_id", enterpriseID, "dry_run", dry, "created", rep.Created,
-		"updated", rep.Updated, "unchanged", rep.Unchanged, "ms", time.Since(start).Milliseconds())
+	c.JSON(http.StatusOK, toImportJSON(rep, dry))
+}
+
+const ndjsonType = "application/x-ndjson"
+
+// runImport runs one import and logs its outcome (counts only).
+func (s *Server) runImport(c *gin.Context, p account.Principal, enterpriseID uint, body []byte, dry bool, progress func(done, total int)) (roster.ImportReport, error) {
+	start := time.Now()
+	rep, err := s.deps.Roster.ImportRoster(c.Request.Context(), p, enterpriseID, bytes.NewReader(body), int64(len(body)), dry, progress)
+	if err == nil {
+		s.log(c).Info("roster import", "enterprise_id", enterpriseID, "dry_run", dry, "created", rep.Created,
+			"updated", rep.Updated, "unchanged", rep.Unchanged, "ms", time.Since(start).Milliseconds())
+	}
+	return rep, err
+}
+
+func toImportJSON(rep roster.ImportReport, dry bool) importJSON {
 	out := importJSON{Created: rep.Created, Updated: rep.Updated, Unchanged: rep.Unchanged, DryRun: dry, Missing: []personJSON{}}
 	for _, m := range rep.Missing {
 		out.Missing = append(out.Missing, toPersonJSON(m.Person, m.EnterpriseName))
 	}
-	c.JSON(http.StatusOK, out)
+	return out
+}
+
+// importLine is one line of a streamed import: progress while rows are
+// checked, then exactly one of result or error.
+type importLine struct {
+	Done   int           `json:"done,omitempty"`
+	Total  int           `json:"total,omitempty"`
+	Result *importJSON   `json:"result,omitempty"`
+	Error  *errorPayload `json:"error,omitempty"`
+}
+
+// importStreaming answers a page that asked for application/x-ndjson: one
+// JSON line per progress step so the page can show how far the check has
+// come, then the result or the error in the contract's shape. The status
+// is 200 once streaming starts; the outcome is in the last line.
+func (s *Server) importStreaming(c *gin.Context, p account.Principal, enterpriseID uint, body []byte, dry bool) {
+	c.Header("Content-Type", ndjsonType+"; charset=utf-8")
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+	enc := json.NewEncoder(c.Writer)
+	write := func(l importLine) {
+		enc.Encode(l)
+		c.Writer.Flush()
+	}
+	rep, err := s.runImport(c, p, enterpriseID, body, dry, func(done, total int) { write(importLine{Done: done, Total: total}) })
+	if err != nil {
+		fe := fault.As(err)
+		payload := errorPayload{Code: fe.Code, Message: fe.Message, Details: fe.Details}
+		if statusOf[fe.Kind] >= 500 || fe.Kind == fault.Internal {
+			s.log(c).Error("roster import failed", "err", err)
+			payload = errorPayload{Code: "internal", Message: "服务器内部错误，请稍后重试。请求编号 " + requestID(c)}
+		}
+		write(importLine{Error: &payload})
+		return
+	}
+	res := toImportJSON(rep, dry)
+	write(importLine{Result: &res})
 }
 
 func (s *Server) exportPeople(c *gin.Context) {

@@ -103,10 +103,11 @@ func (h *harness) user(n account.NewUser) account.User {
 
 // client is a browser-like API client: a cookie jar and the CSRF token.
 type client struct {
-	h    *harness
-	http *http.Client
-	csrf string
-	ip   string
+	h      *harness
+	http   *http.Client
+	csrf   string
+	ip     string
+	accept string
 }
 
 func (h *harness) anon() *client {
@@ -178,6 +179,9 @@ func (c *client) send(method, path string, body io.Reader, contentType string, w
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if c.accept != "" {
+		req.Header.Set("Accept", c.accept)
 	}
 	if withCSRF && c.csrf != "" {
 		req.Header.Set("X-CSRF-Token", c.csrf)

@@ -31,16 +31,38 @@
     var xhr = new XMLHttpRequest();
     xhr.open('POST', url);
     xhr.setRequestHeader('X-CSRF-Token', csrf());
-    xhr.setRequestHeader('Accept', 'application/json');
+    // The server streams one JSON line per 500 rows checked, then the result.
+    xhr.setRequestHeader('Accept', 'application/x-ndjson, application/json');
+    var seen = 0;
+    var last = null;
+    function readLines() {
+      var text = xhr.responseText;
+      var end = text.lastIndexOf('\n');
+      if (end < seen) { return; }
+      text.slice(seen, end).split('\n').forEach(function (line) {
+        if (!line) { return; }
+        try { last = JSON.parse(line); } catch (e) { return; }
+        if (last.total) {
+          progress(92 + 8 * last.done / last.total, (dry ? '正在逐行检查：' : '正在写入：') + last.done + ' / ' + last.total + ' 行');
+        }
+      });
+      seen = end + 1;
+    }
+    xhr.onprogress = readLines;
     xhr.upload.onprogress = function (e) {
       if (e.lengthComputable) { progress(e.loaded * 90 / e.total, '正在上传… ' + Math.round(e.loaded * 100 / e.total) + '%'); }
     };
     xhr.upload.onload = function () { progress(92, dry ? '上传完成，正在逐行检查…' : '上传完成，正在写入…'); };
     xhr.onload = function () {
       var body = null;
-      try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      if (xhr.status === 200 && /ndjson/.test(xhr.getResponseHeader('Content-Type') || '')) {
+        readLines();
+        body = last && last.result ? last.result : { error: (last && last.error) || { message: '导入结果不完整，请刷新页面后查看人员名单' } };
+      } else {
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+      }
       progress(100, '完成');
-      if (xhr.status === 200) {
+      if (body && !body.error && xhr.status === 200) {
         var n = body.created + body.updated + body.unchanged;
         render({
           title: dry ? '预检通过' : '导入完成',

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
 
 	"anpei/account"
 	"anpei/db"
+	"anpei/fault"
 	"anpei/pii"
 	"anpei/roster"
 	"anpei/schema"
@@ -49,8 +51,65 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	}
 	a := &app{db: gdb, dialect: dialect, log: log, keys: keys}
 	a.roster = roster.NewStore(gdb, keys, time.Now)
-	a.accounts = account.NewStore(gdb, account.Options{PersonEnterprise: a.roster.PersonEnterprise})
+	a.accounts = account.NewStore(gdb, account.Options{PersonEnterprise: a.roster.PersonEnterprise, CheckRefs: userRefs(a.roster)})
 	return a, nil
+}
+
+// userRefs checks, for the account store, that what a new user points at
+// exists in the roster: their enterprise, person, town or department.
+func userRefs(rs *roster.Store) func(context.Context, account.NewUser) ([]fault.Detail, error) {
+	return func(ctx context.Context, n account.NewUser) ([]fault.Detail, error) {
+		var d []fault.Detail
+		missing := func(err error, field, msg string) error {
+			if err == nil {
+				return nil
+			}
+			if fe := fault.As(err); fe.Kind == fault.NotFound {
+				d = append(d, fault.Detail{Field: field, Message: msg})
+				return nil
+			}
+			return err
+		}
+		sys := account.System()
+		switch n.Role {
+		case account.RoleEnterpriseAdmin:
+			_, err := rs.Enterprise(ctx, sys, n.EnterpriseID)
+			if err := missing(err, "enterprise_id", "该企业不存在，请核对企业编号"); err != nil {
+				return nil, err
+			}
+		case account.RoleLearner:
+			_, err := rs.Person(ctx, sys, n.PersonID)
+			if err := missing(err, "person_id", "该从业人员不存在，请核对人员编号"); err != nil {
+				return nil, err
+			}
+		case account.RoleRegulator:
+			var codes []string
+			switch n.JurisdictionKind {
+			case account.JurisdictionTown:
+				towns, err := rs.Towns(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, t := range towns {
+					codes = append(codes, t.Code)
+				}
+			case account.JurisdictionDepartment:
+				depts, err := rs.Departments(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, x := range depts {
+					codes = append(codes, x.Code)
+				}
+			default:
+				return nil, nil
+			}
+			if !slices.Contains(codes, n.JurisdictionCode) {
+				d = append(d, fault.Detail{Field: "jurisdiction_code", Message: "监管范围代码不存在，请从列表中选择镇（街道）或行业主管部门"})
+			}
+		}
+		return d, nil
+	}
 }
 
 func (a *app) close() error { return db.Close(a.db) }

@@ -126,3 +126,38 @@ func TestPIIRotate(t *testing.T) {
 		t.Fatalf("sealed number %q not re-encrypted with key v2", sealed)
 	}
 }
+
+// TestUsersMustPointAtRealThings: the account store, wired by openApp,
+// refuses users whose enterprise, person, town or department is unknown.
+func TestUsersMustPointAtRealThings(t *testing.T) {
+	a, err := openApp(context.Background(), settings{Data: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	ctx := context.Background()
+	towns, _ := a.roster.Towns(ctx)
+	for _, tc := range []struct {
+		n     account.NewUser
+		field string
+	}{
+		{account.NewUser{Username: "ent1", Role: account.RoleEnterpriseAdmin, EnterpriseID: 999999}, "enterprise_id"},
+		{account.NewUser{Username: "lrn1", Role: account.RoleLearner, PersonID: 999999}, "person_id"},
+		{account.NewUser{Username: "reg1", Role: account.RoleRegulator, JurisdictionKind: account.JurisdictionTown, JurisdictionCode: "nowhere"}, "jurisdiction_code"},
+		{account.NewUser{Username: "reg2", Role: account.RoleRegulator, JurisdictionKind: account.JurisdictionDepartment, JurisdictionCode: towns[0].Code}, "jurisdiction_code"},
+		{account.NewUser{Username: "reg3", Role: account.RoleRegulator, JurisdictionKind: account.JurisdictionTown, JurisdictionCode: towns[0].Code}, ""},
+	} {
+		tc.n.Name, tc.n.Password = "测试", "good-pass-1"
+		_, err := a.accounts.CreateUser(ctx, account.System(), tc.n)
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.n.Username, err)
+			}
+			continue
+		}
+		fe := fault.As(err)
+		if err == nil || len(fe.Details) == 0 || fe.Details[0].Field != tc.field {
+			t.Errorf("%s: %v, want a detail on %s", tc.n.Username, err, tc.field)
+		}
+	}
+}

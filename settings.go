@@ -20,6 +20,12 @@ type settings struct {
 	LogFormat string // auto, json or text
 	LogLevel  string
 	PIIKey    string // base64 secret instead of the key file in --data
+	// TrustedProxies may set X-Forwarded-For (comma-separated IPs/CIDRs);
+	// empty trusts none, so the client IP is the connection's.
+	TrustedProxies string
+	// SecureCookies marks the session cookie Secure: set it when a TLS
+	// reverse proxy serves anpei.
+	SecureCookies bool
 }
 
 // flags registers the shared settings on fs with env defaults.
@@ -30,6 +36,8 @@ func (s *settings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.Demo, "demo", env("ANPEI_DEMO", ""), "seed the demo district: true, false, or empty = when the database is empty (ANPEI_DEMO)")
 	fs.StringVar(&s.LogFormat, "log-format", env("ANPEI_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json, text (ANPEI_LOG_FORMAT)")
 	fs.StringVar(&s.LogLevel, "log-level", env("ANPEI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ANPEI_LOG_LEVEL)")
+	fs.StringVar(&s.TrustedProxies, "trusted-proxies", env("ANPEI_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, comma-separated IPs or CIDRs (ANPEI_TRUSTED_PROXIES)")
+	fs.BoolVar(&s.SecureCookies, "secure-cookies", env("ANPEI_SECURE_COOKIES", "") == "true", "mark the session cookie Secure, for a TLS reverse proxy (ANPEI_SECURE_COOKIES)")
 	fs.StringVar(&s.PIIKey, "pii-key", env("ANPEI_PII_KEY", ""), "base64 key for ID-number encryption instead of the key file in --data (ANPEI_PII_KEY)")
 }
 
@@ -75,4 +83,15 @@ func (s *settings) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format must be auto, json or text, not %q", s.LogFormat)
+}
+
+// proxies splits --trusted-proxies.
+func (s *settings) proxies() []string {
+	var out []string
+	for _, p := range strings.Split(s.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -13,4 +13,5 @@ var (
 	ErrUserNotFound   = fault.New(fault.NotFound, "user_not_found", "未找到该用户")
 	ErrUsernameTaken  = fault.New(fault.Conflict, "username_taken", "该用户名已被使用")
 	ErrWrongPassword  = fault.New(fault.Unprocessable, "wrong_password", "原密码不正确")
+	ErrPhoneTaken     = fault.New(fault.Conflict, "phone_taken", "该手机号已被其他账号使用")
 )

@@ -28,6 +28,9 @@ type Options struct {
 	// PersonEnterprise resolves the enterprise a learner's person record is
 	// on duty in; the roster owns that fact. Optional.
 	PersonEnterprise func(ctx context.Context, personID uint) (uint, error)
+	// CheckRefs reports which of a new user's references (enterprise,
+	// person, town or department) do not exist; the roster knows. Optional.
+	CheckRefs func(ctx context.Context, n NewUser) ([]fault.Detail, error)
 }
 
 // Store is the account use cases over the database.
@@ -81,10 +84,8 @@ type Login struct {
 // session. It returns ErrBadCredentials, ErrDisabled, or ErrLocked (with the
 // unlock time in its message) after MaxFailures wrong passwords in a row.
 func (s *Store) Login(ctx context.Context, username, password, ip, userAgent string) (Login, error) {
-	username = strings.TrimSpace(username)
-	var u User
-	err := s.db.WithContext(ctx).Where("username = ?", username).Or("phone = ? AND phone <> ''", username).First(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) || username == "" {
+	u, err := s.findLogin(ctx, username)
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		passwordMatches(s.fake, password) // same cost as a real check
 		return Login{}, ErrBadCredentials
 	}
@@ -119,6 +120,29 @@ func (s *Store) Login(ctx context.Context, username, password, ip, userAgent str
 		return Login{}, fault.Wrap(err, "account: login")
 	}
 	return out, nil
+}
+
+// findLogin finds the user a login name means: a username (any case), or
+// else the one user with that phone number. A phone number shared by
+// several users identifies nobody. It returns gorm.ErrRecordNotFound.
+func (s *Store) findLogin(ctx context.Context, login string) (User, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	var u User
+	if login == "" {
+		return u, gorm.ErrRecordNotFound
+	}
+	err := s.db.WithContext(ctx).Where("username = ?", login).First(&u).Error
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, err
+	}
+	var byPhone []User
+	if err := s.db.WithContext(ctx).Where("phone = ?", login).Limit(2).Find(&byPhone).Error; err != nil {
+		return u, err
+	}
+	if len(byPhone) != 1 {
+		return u, gorm.ErrRecordNotFound
+	}
+	return byPhone[0], nil
 }
 
 func (s *Store) recordFailure(ctx context.Context, u User, actor audit.Actor, now time.Time) error {

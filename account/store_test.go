@@ -133,3 +133,68 @@ func TestOnlyAdminsManageUsers(t *testing.T) {
 		}
 	})
 }
+
+func TestLoginNamesAndSearch(t *testing.T) {
+	dbtest.Each(t, setup, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		s, _ := newStore(gdb)
+		mk := func(username, phone string) (account.User, error) {
+			return s.CreateUser(ctx, account.System(), account.NewUser{Username: username, Name: "测试", Phone: phone, Role: account.RoleTrainer, Password: "good-pass-1"})
+		}
+		casey, err := mk("Casey", "13800002222")
+		if err != nil || casey.Username != "casey" {
+			t.Fatalf("create Casey = %q, %v; want stored as casey", casey.Username, err)
+		}
+		if _, err := mk("CASEY", ""); !errors.Is(err, account.ErrUsernameTaken) {
+			t.Fatalf("CASEY beside casey: %v, want ErrUsernameTaken on every dialect", err)
+		}
+		if _, err := s.Login(ctx, "CaSeY", "good-pass-1", "ip", "ua"); err != nil {
+			t.Fatalf("login in another case: %v", err)
+		}
+		if _, err := mk("mallory", "13800002222"); !errors.Is(err, account.ErrPhoneTaken) {
+			t.Fatalf("second user with the same phone: %v, want ErrPhoneTaken", err)
+		}
+		mal, err := mk("mallory", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone := "13800002222"
+		if _, err := s.UpdateUser(ctx, mal.Principal(), mal.ID, account.UserPatch{Phone: &phone}); !errors.Is(err, account.ErrPhoneTaken) {
+			t.Fatalf("taking another user's phone: %v, want ErrPhoneTaken", err)
+		}
+		if _, err := s.Login(ctx, "13800002222", "good-pass-1", "ip", "ua"); err != nil {
+			t.Fatalf("login by phone: %v", err)
+		}
+		if _, err := mk("ab_cd", ""); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]int64{"ab_cd": 1, "b_c": 1, "a%": 0, "_": 1, "!": 0} {
+			_, n, err := s.ListUsers(ctx, account.System(), account.UserFilter{Text: q})
+			if err != nil || n != want {
+				t.Errorf("search %q = %d, %v; want %d", q, n, err, want)
+			}
+		}
+	})
+}
+
+func TestChangePasswordGuessesLock(t *testing.T) {
+	dbtest.Each(t, setup, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		s, _ := newStore(gdb)
+		u, err := s.CreateUser(ctx, account.System(), account.NewUser{Username: "wang", Name: "王五", Role: account.RoleTrainer, Password: "good-pass-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i < 5; i++ {
+			if err := s.ChangePassword(ctx, u.Principal(), "", "guess-"+string(rune('a'+i))+"-1", "new-pass-22"); !errors.Is(err, account.ErrWrongPassword) {
+				t.Fatalf("guess %d: %v", i, err)
+			}
+		}
+		if err := s.ChangePassword(ctx, u.Principal(), "", "guess-z-1", "new-pass-22"); !errors.Is(err, account.ErrLocked) {
+			t.Fatalf("5th wrong old password: %v, want ErrLocked", err)
+		}
+		if err := s.ChangePassword(ctx, u.Principal(), "", "good-pass-1", "new-pass-22"); !errors.Is(err, account.ErrLocked) {
+			t.Fatalf("right old password while locked: %v, want ErrLocked", err)
+		}
+	})
+}

@@ -87,10 +87,19 @@ func (s *Store) CreateUser(ctx context.Context, p Principal, n NewUser) (User, e
 	if !p.Is(RoleAdmin) {
 		return User{}, ErrForbidden
 	}
-	n.Username = strings.TrimSpace(n.Username)
+	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
 	n.Name = strings.TrimSpace(n.Name)
 	if err := n.Validate(); err != nil {
 		return User{}, err
+	}
+	if s.opt.CheckRefs != nil {
+		d, err := s.opt.CheckRefs(ctx, n)
+		if err != nil {
+			return User{}, fault.Wrap(err, "account: check references")
+		}
+		if len(d) > 0 {
+			return User{}, fault.New(fault.Invalid, "invalid_user", d[0].Message).WithDetails(d...)
+		}
 	}
 	hash, err := hashPassword(n.Password, s.opt.BcryptCost)
 	if err != nil {
@@ -113,8 +122,15 @@ func (s *Store) CreateUser(ctx context.Context, p Principal, n NewUser) (User, e
 		if err := tx.Create(&u).Error; err != nil {
 			return err
 		}
+		if err := phoneFree(tx, u.Phone, u.ID); err != nil {
+			return err
+		}
 		return audit.Record(tx, p.Actor(), "create", "user", fmt.Sprint(u.ID), nil, u.auditView())
 	})
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return User{}, fe
+	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return User{}, ErrUsernameTaken.WithDetails(fault.Detail{Field: "username", Message: ErrUsernameTaken.Message})
 	}
@@ -160,7 +176,7 @@ func (s *Store) ListUsers(ctx context.Context, p Principal, f UserFilter) ([]Use
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		like := "%" + escapeLike(t) + "%"
-		q = q.Where("username LIKE ? OR name LIKE ? OR phone LIKE ?", like, like, like)
+		q = q.Where("(username LIKE ? ESCAPE '!' OR name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!')", like, like, like)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -209,6 +225,9 @@ func (s *Store) UpdateUser(ctx context.Context, p Principal, id uint, patch User
 			if *patch.Phone != "" && !phoneRe.MatchString(*patch.Phone) {
 				return fault.Field("invalid_phone", "phone", "手机号应为 11 位数字，以 1 开头")
 			}
+			if err := phoneFree(tx, *patch.Phone, u.ID); err != nil {
+				return err
+			}
 			u.Phone = *patch.Phone
 		}
 		if patch.Disabled != nil {
@@ -242,15 +261,23 @@ func (s *Store) ChangePassword(ctx context.Context, p Principal, keepToken, oldP
 	if err != nil {
 		return err
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var u User
-		if err := tx.First(&u, p.UserID).Error; err != nil {
+	var u User
+	if err := s.db.WithContext(ctx).First(&u, p.UserID).Error; err != nil {
+		return s.userErr(err, "change password")
+	}
+	now := s.now()
+	if u.LockedUntil != nil && u.LockedUntil.After(now) {
+		return lockedError(*u.LockedUntil)
+	}
+	if !passwordMatches(u.PasswordHash, oldPW) {
+		// A stolen session must not become a way to guess the password.
+		if err := s.recordFailure(ctx, u, p.Actor(), now); errors.Is(err, ErrLocked) || isInternal(err) {
 			return err
 		}
-		if !passwordMatches(u.PasswordHash, oldPW) {
-			return ErrWrongPassword.WithDetails(fault.Detail{Field: "old_password", Message: ErrWrongPassword.Message})
-		}
-		if err := tx.Model(&u).Updates(map[string]any{"password_hash": hash, "password_changed_at": s.now()}).Error; err != nil {
+		return ErrWrongPassword.WithDetails(fault.Detail{Field: "old_password", Message: ErrWrongPassword.Message})
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&u).Updates(map[string]any{"password_hash": hash, "password_changed_at": s.now(), "failed_logins": 0}).Error; err != nil {
 			return err
 		}
 		if err := tx.Where("user_id = ? AND id <> ?", u.ID, hashToken(keepToken)).Delete(&Session{}).Error; err != nil {
@@ -318,6 +345,11 @@ func (s *Store) userErr(err error, what string) error {
 	return fault.Wrap(err, "account: "+what)
 }
 
+func isInternal(err error) bool {
+	var fe *fault.Error
+	return errors.As(err, &fe) && fe.Kind == fault.Internal
+}
+
 func clampLimit(n int) int {
 	if n <= 0 {
 		return 50
@@ -328,8 +360,26 @@ func clampLimit(n int) int {
 	return n
 }
 
+// escapeLike escapes a LIKE pattern for "ESCAPE '!'", which both dialects
+// understand the same way (SQLite has no default escape character).
 func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+	return strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`).Replace(s)
+}
+
+// phoneFree refuses a phone number another user already has: it is a
+// login name, so it must point at one person.
+func phoneFree(tx *gorm.DB, phone string, self uint) error {
+	if phone == "" {
+		return nil
+	}
+	var n int64
+	if err := tx.Model(&User{}).Where("phone = ? AND id <> ?", phone, self).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return ErrPhoneTaken.WithDetails(fault.Detail{Field: "phone", Message: ErrPhoneTaken.Message})
+	}
+	return nil
 }
 
 // checkName returns why a display name is unacceptable, or "". Names are

@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -37,6 +38,30 @@ func (e ErrSchemaTooNew) Error() string {
 // the list, and the first failing migration's error otherwise.
 func Migrate(ctx context.Context, gdb *gorm.DB, list []Migration) error {
 	gdb = gdb.WithContext(ctx)
+	if DialectOf(gdb) != MySQL {
+		// SQLite's DDL is transactional: one immediate transaction around
+		// the whole run makes a second process (a command started beside
+		// the server) wait for the first and then find the work done.
+		return gdb.Transaction(func(tx *gorm.DB) error { return migrate(tx, list) })
+	}
+	// Several app servers may start at once against one MySQL database: a
+	// named lock, held on one pinned connection, lets one of them migrate
+	// while the others wait and then find the work done.
+	return gdb.Connection(func(conn *gorm.DB) error {
+		var got *int
+		if err := conn.Raw("SELECT GET_LOCK('anpei_migrate', 120)").Scan(&got).Error; err != nil {
+			return fmt.Errorf("db: take the migration lock: %w", err)
+		}
+		if got == nil || *got != 1 {
+			return errors.New("db: another anpei is migrating this database and did not finish within 120 s")
+		}
+		defer conn.Exec("SELECT RELEASE_LOCK('anpei_migrate')")
+		return migrate(conn.Session(&gorm.Session{NewDB: true}), list)
+	})
+}
+
+func migrate(gdb *gorm.DB, list []Migration) error {
+	ctx := gdb.Statement.Context
 	if err := gdb.AutoMigrate(&SchemaMigration{}); err != nil {
 		return fmt.Errorf("db: create schema_migrations: %w", err)
 	}

@@ -90,7 +90,7 @@ type DutyChange struct {
 func (s *Store) ChangeDuty(ctx context.Context, p account.Principal, id uint, ch DutyChange) (Person, error) {
 	var after Person
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		before, err := visiblePerson(tx, p, id)
+		before, err := visiblePerson(forUpdate(tx), p, id)
 		if err != nil {
 			return err
 		}
@@ -156,12 +156,16 @@ func applyDutyChange(person *Person, ch DutyChange, target uint, moving bool, la
 	}
 	if utf8.RuneCountInString(strings.TrimSpace(ch.Note)) > 500 {
 		bad("note", "备注不能超过500个字")
+	} else if msg := textProblem("备注", ch.Note); msg != "" {
+		bad("note", msg)
 	}
 	var position string
 	if ch.Position != nil {
 		position = strings.TrimSpace(*ch.Position)
 		if utf8.RuneCountInString(position) > 100 {
 			bad(FieldPosition, "岗位不能超过100个字")
+		} else if msg := textProblem("岗位", position); msg != "" {
+			bad(FieldPosition, msg)
 		}
 	}
 

@@ -169,6 +169,10 @@ func checkEnterprise(e *Enterprise) (details []fault.Detail, checksumFail *fault
 		bad("name", "请填写单位名称")
 	case n > 200:
 		bad("name", "单位名称不能超过200个字")
+	default:
+		if msg := textProblem("单位名称", e.Name); msg != "" {
+			bad("name", msg)
+		}
 	}
 
 	e.ChecksumOverrideReason = strings.TrimSpace(e.ChecksumOverrideReason)
@@ -210,6 +214,8 @@ func checkEnterprise(e *Enterprise) (details []fault.Detail, checksumFail *fault
 	e.ContactName = strings.TrimSpace(e.ContactName)
 	if utf8.RuneCountInString(e.ContactName) > 50 {
 		bad("contact_name", "联系人姓名不能超过50个字")
+	} else if msg := textProblem("联系人姓名", e.ContactName); msg != "" {
+		bad("contact_name", msg)
 	}
 	var msg string
 	e.ContactPhone, msg = checkPhone(e.ContactPhone)
@@ -219,6 +225,8 @@ func checkEnterprise(e *Enterprise) (details []fault.Detail, checksumFail *fault
 	e.Address = strings.TrimSpace(e.Address)
 	if utf8.RuneCountInString(e.Address) > 200 {
 		bad("address", "地址不能超过200个字")
+	} else if msg := textProblem("地址", e.Address); msg != "" {
+		bad("address", msg)
 	}
 	return details, checksumFail
 }

@@ -191,18 +191,24 @@ func (s *Store) UpdateEnterprise(ctx context.Context, p account.Principal, id ui
 // and industry exist and its credit code is not taken by another row.
 func validateEnterprise(tx *gorm.DB, e *Enterprise) error {
 	details, checksum := checkEnterprise(e)
+	// Store the code as the reference table spells it: MySQL compares
+	// case-insensitively, SQLite does not, and scope filters compare codes.
 	if e.TownCode != "" {
-		if ok, err := exists(tx, &Town{}, "code = ?", e.TownCode); err != nil {
+		if code, err := canonicalCode(tx, &Town{}, e.TownCode); err != nil {
 			return err
-		} else if !ok {
+		} else if code == "" {
 			details = append(details, fault.Detail{Field: "town_code", Message: "所选镇（街道）不存在"})
+		} else {
+			e.TownCode = code
 		}
 	}
 	if e.IndustryCode != "" {
-		if ok, err := exists(tx, &Industry{}, "code = ?", e.IndustryCode); err != nil {
+		if code, err := canonicalCode(tx, &Industry{}, e.IndustryCode); err != nil {
 			return err
-		} else if !ok {
+		} else if code == "" {
 			details = append(details, fault.Detail{Field: "industry_code", Message: "所选行业不存在"})
+		} else {
+			e.IndustryCode = code
 		}
 	}
 	if len(details) > 0 {
@@ -291,4 +297,20 @@ func cmpErr(err, fallback error) error {
 		return err
 	}
 	return fallback
+}
+
+// canonicalCode returns the code of the reference row (town, industry,
+// department…) matching code exactly as stored, or "" when none matches.
+// Only an exact, case-sensitive match counts, on both dialects.
+func canonicalCode(tx *gorm.DB, model any, code string) (string, error) {
+	var codes []string
+	if err := tx.Model(model).Where("code = ?", code).Pluck("code", &codes).Error; err != nil {
+		return "", fault.Wrap(err, "roster: look up code")
+	}
+	for _, c := range codes {
+		if c == code {
+			return c, nil
+		}
+	}
+	return "", nil
 }

@@ -58,10 +58,13 @@ func (s *Store) Reseal(ctx context.Context) (int, error) {
 				if err != nil {
 					return err
 				}
-				if err := tx.Model(&Person{}).Where("id = ?", p.ID).UpdateColumn("id_cipher", sealed).Error; err != nil {
-					return err
+				// Only if the number was not changed meanwhile by a running
+				// server: never write an old number back.
+				res := tx.Model(&Person{}).Where("id = ? AND id_cipher = ?", p.ID, p.IDCipher).UpdateColumn("id_cipher", sealed)
+				if res.Error != nil {
+					return res.Error
 				}
-				changed++
+				changed += int(res.RowsAffected)
 			}
 			return nil
 		})

@@ -187,7 +187,7 @@ func (s *Store) CreatePerson(ctx context.Context, p account.Principal, in Person
 		}
 		hash := s.keys.Hash(c.id.Number)
 		var existing Person
-		err = tx.Where("id_hash = ? AND doc_type = ?", hash, c.in.DocType).Take(&existing).Error
+		err = forUpdate(tx).Where("id_hash = ? AND doc_type = ?", hash, c.in.DocType).Take(&existing).Error
 		switch {
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			out, err = s.insertPerson(tx, p, c, hash, in.EnterpriseID)
@@ -271,7 +271,7 @@ func (s *Store) joinPerson(tx *gorm.DB, p account.Principal, existing Person, c 
 func (s *Store) UpdatePerson(ctx context.Context, p account.Principal, id uint, patch PersonPatch) (Person, error) {
 	var after Person
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		before, err := visiblePerson(tx, p, id)
+		before, err := visiblePerson(forUpdate(tx), p, id)
 		if err != nil {
 			return err
 		}

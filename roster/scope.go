@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"anpei/account"
 	"anpei/fault"
@@ -179,4 +180,13 @@ func mayRevealID(p account.Principal, person Person) bool {
 		return p.PersonID != 0 && p.PersonID == person.ID
 	}
 	return false
+}
+
+// forUpdate makes a read inside a write transaction lock the rows it finds
+// (SELECT … FOR UPDATE on MySQL), so two transactions cannot both decide
+// from the same old state — two enterprises claiming one person at once.
+// SQLite ignores the clause: its immediate transactions already run one
+// writer at a time.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	return tx.Clauses(clause.Locking{Strength: "UPDATE"})
 }

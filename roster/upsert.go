@@ -302,7 +302,7 @@ func peopleByHash(tx *gorm.DB, hashes []string) (map[string]*Person, error) {
 	var ids []uint
 	for chunk := range slices.Chunk(want, inChunk) {
 		var found []Person
-		if err := tx.Where("id_hash IN ?", chunk).Find(&found).Error; err != nil {
+		if err := forUpdate(tx).Where("id_hash IN ?", chunk).Find(&found).Error; err != nil {
 			return nil, fault.Wrap(err, "roster: load people by ID hash")
 		}
 		for i := range found {

@@ -117,6 +117,10 @@ func checkPerson(in PersonInput, today time.Time, items map[string]bool, opts ch
 		bad(FieldName, "请填写姓名")
 	case n > 50:
 		bad(FieldName, "姓名不能超过50个字")
+	default:
+		if msg := textProblem("姓名", in.Name); msg != "" {
+			bad(FieldName, "%s", msg)
+		}
 	}
 
 	in.BirthDate = civilDatePtr(in.BirthDate)
@@ -169,6 +173,8 @@ func checkPerson(in PersonInput, today time.Time, items map[string]bool, opts ch
 	in.Position = strings.TrimSpace(in.Position)
 	if utf8.RuneCountInString(in.Position) > 100 {
 		bad(FieldPosition, "岗位不能超过100个字")
+	} else if msg := textProblem("岗位", in.Position); msg != "" {
+		bad(FieldPosition, "%s", msg)
 	}
 	if in.EmploymentKind == "" {
 		in.EmploymentKind = EmployFormal

@@ -224,7 +224,8 @@ func enterpriseSheet(f *excelize.File) (*excelize.StreamWriter, error) {
 	}
 	cols := enterpriseExportColumns()
 	header := make([]any, len(cols))
-	for i, c := range cols {
+	for i := len(cols) - 1; i >= 0; i-- { // right to left, as in buildRosterWorkbook
+		c := cols[i]
 		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
 			return nil, err
 		}

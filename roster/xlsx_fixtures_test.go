@@ -253,6 +253,11 @@ func xlWorkbook(t testing.TB, header []string, rows []xlRow, formulas, raw map[s
 			t.Fatal(err)
 		}
 	}
+	// Excel, WPS and LibreOffice declare the used range; excelize leaves "A1".
+	last, _ := excelize.CoordinatesToCellName(len(header), len(rows)+1)
+	if err := f.SetSheetDimension("人员名单", "A1:"+last); err != nil {
+		t.Fatal(err)
+	}
 	buf, err := f.WriteToBuffer()
 	if err != nil {
 		t.Fatal(err)
@@ -424,46 +429,16 @@ func xlPerson(i int) xlRow {
 	return r
 }
 
-// xlLargeRoster builds an n-row roster with the stream writer.
+// xlLargeRoster builds an n-row roster as Excel writes one: strings in the
+// shared-string table (excelize's stream writer would write them inline,
+// which is slower to read and not what people upload).
 func xlLargeRoster(t testing.TB, n int) []byte {
 	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	if err := f.SetSheetName("Sheet1", "人员名单"); err != nil {
-		t.Fatal(err)
+	rows := make([]xlRow, n)
+	for i := range rows {
+		rows[i] = xlPerson(i)
 	}
-	sw, err := f.NewStreamWriter("人员名单")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := make([]any, len(xlHeader))
-	for i, s := range xlHeader {
-		h[i] = s
-	}
-	if err := sw.SetRow("A1", h); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < n; i++ {
-		r := xlPerson(i)
-		cells := make([]any, len(r))
-		for j, v := range r {
-			if v != "" {
-				cells[j] = v
-			}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, cells); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return xlWorkbook(t, nil, rows, nil, nil)
 }
 
 // Principals of the spreadsheet tests.

@@ -430,7 +430,13 @@ func TestImportRoster20k(t *testing.T) {
 		last := [2]int{}
 		start := time.Now()
 		rep, err := e.store.ImportRoster(e.ctx, xlEntAdmin(e.a.ID), e.a.ID, bytes.NewReader(b), int64(len(b)), false,
-			func(done, total int) { calls++; last = [2]int{done, total} })
+			func(done, total int) {
+				if last == [2]int{20000, 20000} || done < last[0] || done > total || total < 20000 {
+					t.Errorf("progress (%d, %d) after %v", done, total, last)
+				}
+				calls++
+				last = [2]int{done, total}
+			})
 		if err != nil {
 			t.Fatal(xlErr(err))
 		}

@@ -273,7 +273,10 @@ func buildRosterWorkbook(f *excelize.File, items []OperationItem, cats []Operati
 	if err != nil {
 		return nil, err
 	}
-	for i, c := range cols {
+	// Right to left: the stream writer puts each new column first, and
+	// Excel wants them in ascending order.
+	for i := len(cols) - 1; i >= 0; i-- {
+		c := cols[i]
 		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
 			return nil, err
 		}

@@ -30,3 +30,33 @@ func TestMigrateFreshAndAgain(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentStartsMigrateOnce: two servers starting at once against
+// one fresh database both come up, and the schema is complete.
+func TestConcurrentStartsMigrateOnce(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "mysql"} {
+		t.Run(dialect, func(t *testing.T) {
+			dsn, dir := "", t.TempDir()
+			if dialect == "mysql" {
+				dsn = "mysql:" + dbtest.NewMySQLDatabase(t)
+			}
+			errs := make(chan error, 2)
+			for i := 0; i < 2; i++ {
+				go func() {
+					gdb, _, err := db.Open(context.Background(), dsn, dir, nil)
+					if err != nil {
+						errs <- err
+						return
+					}
+					defer db.Close(gdb)
+					errs <- schema.Migrate(context.Background(), gdb)
+				}()
+			}
+			for i := 0; i < 2; i++ {
+				if err := <-errs; err != nil {
+					t.Errorf("start %d: %v", i+1, err)
+				}
+			}
+		})
+	}
+}

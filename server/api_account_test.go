@@ -323,3 +323,62 @@ func itoa(n uint) string {
 	}
 	return string(b)
 }
+
+func TestLoginNextStaysOnSite(t *testing.T) {
+	tests := []struct {
+		next string
+		ok   bool
+	}{
+		{"/", true}, {"/people?category=principal", true}, {"/enterprises/3", true},
+		{"", false}, {"//evil.example/x", false}, {"/\\evil.example/x", false}, {"/\t/evil.example/x", false},
+		{"https://evil.example/", false}, {"evil.example", false}, {"/\x00x", false}, {"/\u007f", false},
+	}
+	for _, tc := range tests {
+		if got := localPath(tc.next); got != tc.ok {
+			t.Errorf("localPath(%q) = %v, want %v", tc.next, got, tc.ok)
+		}
+	}
+	eachDB(t, func(t *testing.T, gdb *gorm.DB) {
+		h := newHarness(t, gdb)
+		res := h.anon().do("GET", "/login?next=/%5Cevil.example/x", nil)
+		if !strings.Contains(res.body, `name="next" value="/"`) {
+			t.Errorf("login page kept a backslash next: %s", res.body[strings.Index(res.body, `name="next"`):][:60])
+		}
+	})
+}
+
+// TestClientIPOnlyFromTrustedProxies: X-Forwarded-For is believed only
+// from a configured proxy, and the Secure cookie setting is honoured.
+func TestClientIPOnlyFromTrustedProxies(t *testing.T) {
+	eachDB(t, func(t *testing.T, gdb *gorm.DB) {
+		for _, tc := range []struct {
+			trusted []string
+			wantIP  string
+		}{{nil, "127.0.0.1"}, {[]string{"127.0.0.1"}, "203.0.113.9"}} {
+			h := newHarness(t, gdb)
+			h.srv.cfg.SecureCookies = tc.trusted != nil
+			if err := h.srv.engine.SetTrustedProxies(tc.trusted); err != nil {
+				t.Fatal(err)
+			}
+			name := "ip" + strings.ReplaceAll(tc.wantIP, ".", "")
+			h.user(account.NewUser{Username: name, Role: account.RoleTrainer})
+			c := h.anon()
+			req, _ := http.NewRequest("POST", h.ts.URL+"/api/v1/login", strings.NewReader(`{"username":"`+name+`","password":"anpei-test-1"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			res, err := c.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if secure := strings.Contains(res.Header.Get("Set-Cookie"), "Secure"); secure != h.srv.cfg.SecureCookies {
+				t.Errorf("Secure cookie = %v, want %v", secure, h.srv.cfg.SecureCookies)
+			}
+			var ip string
+			gdb.Table("audit_entries").Select("ip").Where("action = ? AND actor_name = ?", "login", name).Scan(&ip)
+			if ip != tc.wantIP {
+				t.Errorf("trusted %v: audit IP = %q, want %q", tc.trusted, ip, tc.wantIP)
+			}
+		}
+	})
+}

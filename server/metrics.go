@@ -39,6 +39,11 @@ func newMetrics(gdb *gorm.DB) (*prometheus.Registry, *httpMetrics) {
 }
 
 func (m *httpMetrics) observe(method, route string, status int, d time.Duration) {
+	switch method {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+	default:
+		method = "OTHER" // keep label values bounded whatever clients send
+	}
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -16,7 +17,7 @@ func (s *Server) loginPage(c *gin.Context) {
 		return
 	}
 	next := c.Query("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+	if !localPath(next) {
 		next = "/"
 	}
 	s.render(c, http.StatusOK, "login", "登录", gin.H{"Next": next, "Demo": s.cfg.Demo})
@@ -82,4 +83,20 @@ func (s *Server) auditPage(c *gin.Context) {
 		Filter: map[string]string{"entity": c.Query("entity"), "entity_id": c.Query("entity_id"), "action": c.Query("action"),
 			"from": c.Query("from"), "to": c.Query("to")},
 		Actions: []string{"create", "update", "delete", "login", "login_failed", "logout", "password_change", "password_reset", "reveal_id", "import", "duty_change"}})
+}
+
+// localPath reports whether p is a path on this site and nothing else: it
+// starts with one "/", and has no backslash, control character or scheme
+// that a browser could turn into another host.
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return false
+	}
+	for _, r := range p {
+		if r == '\\' || r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	u, err := url.Parse(p)
+	return err == nil && u.Scheme == "" && u.Host == ""
 }

@@ -34,6 +34,13 @@
   }
   window.anpei = { api: api };
 
+  // localPath accepts only a path on this site: one leading "/", no
+  // backslash or control characters, and it must resolve to this origin.
+  function localPath(p) {
+    if (!p || p.charAt(0) !== '/' || p.charAt(1) === '/' || /[\\\u0000-\u001f\u007f]/.test(p)) { return false; }
+    try { return new URL(p, location.href).origin === location.origin; } catch (e) { return false; }
+  }
+
   function clearErrors(form) {
     form.querySelectorAll('.field-error').forEach(function (e) { e.remove(); });
     form.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); e.removeAttribute('aria-describedby'); });
@@ -93,7 +100,7 @@
       clearErrors(form); busy(form, true);
       api('POST', '/api/v1/login', { username: form.username.value, password: form.password.value }).then(function () {
         var next = form.next && form.next.value;
-        location.href = next && next.charAt(0) === '/' && next.charAt(1) !== '/' ? next : '/';
+        location.href = localPath(next) ? next : '/';
       }, function (err) { busy(form, false); showError(form, err); });
       return;
     }

@@ -102,7 +102,7 @@ func piiCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return fmt.Errorf("key version %d added, but re-encryption stopped: %w (run the command again to finish)", v, err)
 		}
-		fmt.Fprintf(stdout, "已启用第 %d 版密钥，重新加密 %d 条证件号码；请重启正在运行的服务以加载新密钥\nkey version %d active, %d ID numbers re-encrypted; restart running servers\n", v, n, v, n)
+		fmt.Fprintf(stdout, "已启用第 %d 版密钥，重新加密 %d 条证件号码；正在运行的服务会在 30 秒内加载新密钥\nkey version %d active, %d ID numbers re-encrypted; running servers load the new key within 30 s\n", v, n, v, n)
 		return nil
 	})
 }

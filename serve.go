@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -92,6 +93,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("serving", "addr", ln.Addr().String(), "dialect", a.dialect)
 
 	go purgeSessions(ctx, a.accounts, log)
+	if s.PIIKey == "" {
+		go reloadKeys(ctx, a, s.Data, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -121,9 +125,7 @@ func displayAddr(a net.Addr) string {
 }
 
 // purgeSessions deletes expired sessions every hour until ctx ends.
-func purgeSessions(ctx context.Context, accounts *account.Store, log interface {
-	Warn(string, ...any)
-}) {
+func purgeSessions(ctx context.Context, accounts *account.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
@@ -133,6 +135,27 @@ func purgeSessions(ctx context.Context, accounts *account.Store, log interface {
 		case <-t.C:
 			if _, err := accounts.PurgeExpired(ctx); err != nil {
 				log.Warn("purge sessions", "err", err)
+			}
+		}
+	}
+}
+
+// reloadKeys picks up, every 30 s, an ID-number key added by `anpei pii
+// rotate` run beside this server.
+func reloadKeys(ctx context.Context, a *app, dir string, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			changed, err := a.keys.Reload(dir)
+			switch {
+			case err != nil:
+				log.Warn("reload ID-number keys", "err", err)
+			case changed:
+				log.Info("ID-number keys reloaded", "current_version", a.keys.Current())
 			}
 		}
 	}

@@ -319,3 +319,37 @@ func syncDir(dir string) error {
 // now is the creation time recorded for a new key, to the second as the file
 // stores it.
 func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
+// Reload merges into k the key versions that another process (the `anpei
+// pii rotate` command) added to the key file in dir, and adopts the file's
+// current version when it is newer, so a running server opens and seals
+// with the new key without a restart. It returns false when nothing
+// changed, and an error for an unreadable file or one that belongs to
+// another keyring. A keyring made from a secret setting has no file and
+// never changes.
+func (k *Keyring) Reload(dir string) (bool, error) {
+	if k == nil {
+		return false, errNoKeys
+	}
+	k.rotating.Lock()
+	defer k.rotating.Unlock()
+	s, err := k.load()
+	if err != nil || s.fromSecret {
+		return false, err
+	}
+	path := filepath.Join(dir, KeyFileName)
+	disk, err := readKeyFile(path)
+	if err != nil {
+		return false, err
+	}
+	keys := maps.Clone(s.keys)
+	if err := mergeKeys(keys, s, disk, path); err != nil {
+		return false, err
+	}
+	current := max(s.current, disk.current)
+	if len(keys) == len(s.keys) && current == s.current {
+		return false, nil
+	}
+	k.state.Store(&keyState{hmacKey: s.hmacKey, keys: keys, current: current})
+	return true, nil
+}

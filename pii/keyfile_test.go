@@ -334,3 +334,47 @@ func TestLoadOrCreateEmptyDir(t *testing.T) {
 		t.Fatal("LoadOrCreate(\"\"): no error")
 	}
 }
+
+// TestReloadSeesAnotherProcesssRotation: a server's keyring picks up a
+// rotation done by a second process on the same key file.
+func TestReloadSeesAnotherProcesssRotation(t *testing.T) {
+	dir := t.TempDir()
+	server, err := LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := server.Seal("11010519491231002X")
+	if changed, err := server.Reload(dir); err != nil || changed {
+		t.Fatalf("reload without a rotation = %v, %v", changed, err)
+	}
+	cli, err := LoadOrCreate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := cli.Rotate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, _ := cli.Seal("530302199001011234")
+	if _, err := server.Open(fresh); err == nil {
+		t.Fatal("server opened a value sealed with a key it has not loaded")
+	}
+	if changed, err := server.Reload(dir); err != nil || !changed {
+		t.Fatalf("reload after rotation = %v, %v", changed, err)
+	}
+	if server.Current() != v {
+		t.Fatalf("server current = %d, want %d", server.Current(), v)
+	}
+	for _, sealed := range []string{old, fresh} {
+		if _, err := server.Open(sealed); err != nil {
+			t.Fatalf("open %q after reload: %v", sealed[:3], err)
+		}
+	}
+	other := t.TempDir()
+	if _, err := LoadOrCreate(other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.Reload(other); err == nil {
+		t.Fatal("reload accepted another keyring's file")
+	}
+}

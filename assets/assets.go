@@ -45,12 +45,27 @@ var Funcs = template.FuncMap{
 		return t.In(beijing).Format("2006-01-02")
 	},
 	"add": func(a, b int) int { return a + b },
+	// auditLabel names an audit action or entity in Chinese; unknown codes
+	// show as they are.
+	"auditLabel": func(code string) string {
+		if l, ok := auditLabels[code]; ok {
+			return l
+		}
+		return code
+	},
 	"pct": func(n, d int64) string {
 		if d == 0 {
 			return "—"
 		}
 		return fmt.Sprintf("%.1f%%", float64(n)*100/float64(d))
 	},
+}
+
+var auditLabels = map[string]string{
+	"create": "新增", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
+	"logout": "退出", "password_change": "修改密码", "password_reset": "重置密码", "reveal_id": "查看完整证件号码",
+	"import": "导入", "import_people": "导入名单", "join": "加入本单位", "change_duty": "在岗变动", "duty_change": "在岗变动",
+	"user": "用户", "person": "从业人员", "enterprise": "企业",
 }
 
 // Pages parses every page template together with the shared layout and

@@ -65,7 +65,8 @@ type auditPageData struct {
 	Entries []audit.Entry
 	Pager   pager
 	Filter  map[string]string
-	Actions []string
+	Actions  []string
+	Entities []string
 }
 
 func (s *Server) auditPage(c *gin.Context) {
@@ -82,7 +83,8 @@ func (s *Server) auditPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "audit", "审计日志", auditPageData{Entries: entries, Pager: newPager(c, total, limit, offset),
 		Filter: map[string]string{"entity": c.Query("entity"), "entity_id": c.Query("entity_id"), "action": c.Query("action"),
 			"from": c.Query("from"), "to": c.Query("to")},
-		Actions: []string{"create", "update", "delete", "login", "login_failed", "logout", "password_change", "password_reset", "reveal_id", "import", "duty_change"}})
+		Actions:  []string{"create", "update", "login", "login_failed", "logout", "password_change", "password_reset", "reveal_id", "import_people", "join", "change_duty"},
+		Entities: []string{"user", "enterprise", "person"}})
 }
 
 // localPath reports whether p is a path on this site and nothing else: it

@@ -62,9 +62,9 @@ func (s *Server) usersPage(c *gin.Context) {
 }
 
 type auditPageData struct {
-	Entries []audit.Entry
-	Pager   pager
-	Filter  map[string]string
+	Entries  []audit.Entry
+	Pager    pager
+	Filter   map[string]string
 	Actions  []string
 	Entities []string
 }

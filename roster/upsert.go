@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -321,32 +322,47 @@ func peopleByHash(tx *gorm.DB, hashes []string) (map[string]*Person, error) {
 }
 
 // insertPeople inserts people in batches and returns their IDs in order.
-// The IDs are read back by hash rather than trusted from the driver, since
-// MySQL's interleaved auto-increment need not number a batch consecutively.
+// The IDs are read back rather than trusted from the driver, since MySQL's
+// interleaved auto-increment need not number a batch consecutively; one
+// primary-key range scan above the highest ID before the insert finds them
+// (rows inserted meanwhile by others are told apart by their identity).
 func insertPeople(tx *gorm.DB, people []Person) ([]uint, error) {
 	if len(people) == 0 {
 		return nil, nil
 	}
+	var before uint
+	if err := tx.Model(&Person{}).Select("COALESCE(MAX(id), 0)").Scan(&before).Error; err != nil {
+		return nil, fault.Wrap(err, "roster: highest person id")
+	}
 	if err := tx.Omit("id").CreateInBatches(&people, insertBatch(tx)).Error; err != nil {
 		return nil, fault.Wrap(err, "roster: insert people")
 	}
-	hashes := make([]string, len(people))
-	for i := range people {
-		hashes[i] = people[i].IDHash
-	}
 	idOf := make(map[string]uint, len(people))
-	for chunk := range slices.Chunk(hashes, inChunk) {
-		var found []Person
-		if err := tx.Select("id", "doc_type", "id_hash").Where("id_hash IN ?", chunk).Find(&found).Error; err != nil {
+	rows, err := tx.Model(&Person{}).Select("id", "doc_type", "id_hash").Where("id > ?", before).Rows()
+	if err != nil {
+		return nil, fault.Wrap(err, "roster: read back new people")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id   uint
+			t    string
+			hash string
+		)
+		if err := rows.Scan(&id, &t, &hash); err != nil {
 			return nil, fault.Wrap(err, "roster: read back new people")
 		}
-		for _, f := range found {
-			idOf[identityKey(f.DocType, f.IDHash)] = f.ID
-		}
+		idOf[identityKey(ident.DocType(t), hash)] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fault.Wrap(err, "roster: read back new people")
 	}
 	ids := make([]uint, len(people))
 	for i := range people {
 		ids[i] = idOf[identityKey(people[i].DocType, people[i].IDHash)]
+		if ids[i] == 0 {
+			return nil, fault.Wrap(errors.New("inserted person not found"), "roster: read back new people")
+		}
 	}
 	return ids, nil
 }

@@ -48,16 +48,6 @@ func New(kind Kind, code, message string) *Error {
 	return &Error{Kind: kind, Code: code, Message: message}
 }
 
-// Invalidf returns an Invalid error with a formatted Chinese message.
-func Invalidf(code, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// Unprocessablef returns an Unprocessable error with a formatted message.
-func Unprocessablef(code, format string, args ...any) *Error {
-	return &Error{Kind: Unprocessable, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
 // Wrap returns an Internal error that keeps err as its cause.
 func Wrap(err error, what string) *Error {
 	return &Error{Kind: Internal, Code: "internal", Message: "服务器内部错误，请稍后重试", Err: fmt.Errorf("%s: %w", what, err)}

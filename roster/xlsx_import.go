@@ -10,9 +10,11 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -341,6 +343,7 @@ func (s *Store) parseRoster(ctx context.Context, r io.ReaderAt, size int64, lim 
 		numbers:  make([]string, 0, len(sheet.rows)),
 	}
 	rp := newRowParser(s.Today(), sheet.date1904, newCatalogue(items, cats))
+	parsed := parseRows(rp, sheet.rows)
 	firstRow := make(map[string]int, len(sheet.rows))
 	for i, raw := range sheet.rows {
 		if i%progressEvery == 0 {
@@ -348,7 +351,7 @@ func (s *Store) parseRoster(ctx context.Context, r io.ReaderAt, size int64, lim 
 				return ParsedRoster{}, fault.Wrap(err, "roster: parse roster")
 			}
 		}
-		in, number, problems := rp.parse(raw)
+		in, number, problems := parsed[i].in, parsed[i].number, parsed[i].problems
 		if number != "" {
 			key := string(cmp.Or(in.DocType, ident.DocResidentID)) + "|" + number
 			if first, dup := firstRow[key]; dup {
@@ -365,6 +368,33 @@ func (s *Store) parseRoster(ctx context.Context, r io.ReaderAt, size int64, lim 
 	}
 	sortProblems(out.Problems)
 	return out, nil
+}
+
+// parsedRow is one row after rowParser.parse.
+type parsedRow struct {
+	in       PersonInput
+	number   string
+	problems []fault.Detail
+}
+
+// parseRows parses the rows on every core: each row is read on its own
+// (rowParser only reads the catalogue), so a large file's checks run in
+// parallel; duplicates across rows are found afterwards, in order.
+func parseRows(rp *rowParser, rows []rawRow) []parsedRow {
+	out := make([]parsedRow, len(rows))
+	workers := min(runtime.GOMAXPROCS(0), 8, max(1, len(rows)/1000))
+	per := (len(rows) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < len(rows); lo += per {
+		hi := min(lo+per, len(rows))
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				out[i].in, out[i].number, out[i].problems = rp.parse(rows[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // checkPackage refuses what is not an .xlsx package within the limits,

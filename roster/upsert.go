@@ -80,16 +80,16 @@ func identityKey(t ident.DocType, hash string) string { return string(t) + "|" +
 func (s *Store) planImport(tx *gorm.DB, enterpriseID uint, rows []PersonInput, today time.Time, items map[string]bool) ([]importPlan, error) {
 	keys := make([]string, len(rows))
 	hashes := make([]string, len(rows))
-	for i, in := range rows {
-		t := in.DocType
+	eachIndex(len(rows), func(i int) {
+		t := rows[i].DocType
 		if t == "" {
 			t = ident.DocResidentID
 		}
-		if id, err := ident.ParseID(t, in.DocNumber, today); err == nil {
+		if id, err := ident.ParseID(t, rows[i].DocNumber, today); err == nil {
 			hashes[i] = s.keys.Hash(id.Number)
 			keys[i] = identityKey(t, hashes[i])
 		}
-	}
+	})
 	existing, err := peopleByHash(tx, hashes)
 	if err != nil {
 		return nil, err
@@ -101,14 +101,20 @@ func (s *Store) planImport(tx *gorm.DB, enterpriseID uint, rows []PersonInput, t
 		plans     = make([]importPlan, 0, len(rows))
 		firstRow  = make(map[string]int, len(rows))
 	)
-	for i, in := range rows {
-		row := i + 1
-		ex := existing[keys[i]]
+	// The per-row rules are pure: check every row on every core first.
+	checked := make([]checkedPerson, len(rows))
+	problems := make([][]fault.Detail, len(rows))
+	eachIndex(len(rows), func(i int) {
 		var keep []string
-		if ex != nil {
+		if ex := existing[keys[i]]; ex != nil {
 			keep = ex.OperationItems
 		}
-		c, ds := checkPerson(in, today, items, checkOpts{keep: keep})
+		checked[i], problems[i] = checkPerson(rows[i], today, items, checkOpts{keep: keep})
+	})
+	for i := range rows {
+		row := i + 1
+		ex := existing[keys[i]]
+		c, ds := checked[i], problems[i]
 		for _, d := range ds {
 			d.Row = row
 			details = append(details, d)

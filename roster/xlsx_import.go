@@ -10,11 +10,9 @@ import (
 	"io"
 	"math"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -378,22 +376,13 @@ type parsedRow struct {
 }
 
 // parseRows parses the rows on every core: each row is read on its own
-// (rowParser only reads the catalogue), so a large file's checks run in
-// parallel; duplicates across rows are found afterwards, in order.
+// (rowParser only reads the catalogue); duplicates across rows are found
+// afterwards, in order.
 func parseRows(rp *rowParser, rows []rawRow) []parsedRow {
 	out := make([]parsedRow, len(rows))
-	workers := min(runtime.GOMAXPROCS(0), 8, max(1, len(rows)/1000))
-	per := (len(rows) + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < len(rows); lo += per {
-		hi := min(lo+per, len(rows))
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				out[i].in, out[i].number, out[i].problems = rp.parse(rows[i])
-			}
-		})
-	}
-	wg.Wait()
+	eachIndex(len(rows), func(i int) {
+		out[i].in, out[i].number, out[i].problems = rp.parse(rows[i])
+	})
 	return out
 }
 

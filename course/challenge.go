@@ -9,7 +9,10 @@ import (
 // It returns the challenge to show and due=true while one is waiting for an
 // answer; otherwise it schedules the next one at a random wait within
 // Policy.ChallengeEvery (rnd returns a number in [0,1); nil means the middle
-// of the range) and returns "", false until that time comes. A superseded
+// of the range) and returns "", false until that time comes. The first wait
+// of a session with no schedule carried over (SessionInput.NextChallengeAt)
+// is drawn from [0, ChallengeEvery.Max], so a string of short lessons or
+// reloads cannot keep pushing the first challenge away. A superseded
 // session is never challenged. The server calls it on every heartbeat.
 func (s *Session) Challenge(now time.Time, rnd func() float64) (id string, due bool) {
 	if s.Superseded {
@@ -29,8 +32,14 @@ func (s *Session) Challenge(now time.Time, rnd func() float64) (id string, due b
 		}
 		f = min(f, 1)
 		r := s.Policy.ChallengeEvery
-		s.NextChallengeAt = now.Add(r.Min + time.Duration(f*float64(r.Max-r.Min)))
-		return "", false
+		if s.Challenges == 0 {
+			s.NextChallengeAt = now.Add(time.Duration(f * float64(r.Max)))
+		} else {
+			s.NextChallengeAt = now.Add(r.Min + time.Duration(f*float64(r.Max-r.Min)))
+		}
+		if now.Before(s.NextChallengeAt) {
+			return "", false
+		}
 	}
 	if now.Before(s.NextChallengeAt) {
 		return "", false

@@ -7,17 +7,16 @@ import (
 )
 
 func TestChallengeSchedule(t *testing.T) {
-	p := DefaultPolicy() // every 10 to 20 minutes, 60 s to answer
+	p := DefaultPolicy() // every 10 to 20 minutes, 60 s to answer; the first within 20
 	tests := []struct {
 		name string
 		rnd  func() float64
 		due  time.Duration // wait before the first challenge
 	}{
-		{"shortest", func() float64 { return 0 }, 10 * time.Minute},
-		{"longest", func() float64 { return 0.999999999 }, 20*time.Minute - 600*time.Nanosecond},
-		{"middle when rnd is nil", nil, 15 * time.Minute},
+		{"early", func() float64 { return 0.05 }, time.Minute},
+		{"longest", func() float64 { return 0.999999999 }, 20*time.Minute - 1200*time.Nanosecond},
+		{"middle when rnd is nil", nil, 10 * time.Minute},
 		{"out of range is clamped", func() float64 { return 7 }, 20 * time.Minute},
-		{"negative is clamped", func() float64 { return -1 }, 10 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +38,31 @@ func TestChallengeSchedule(t *testing.T) {
 	}
 }
 
+// TestFirstChallengeCannotBeOutrun: a session's first challenge may come
+// at once (rnd near 0), and a schedule carried over from the person's
+// previous session is kept, so a chain of short lessons or reloads cannot
+// keep pushing the challenge away.
+func TestFirstChallengeCannotBeOutrun(t *testing.T) {
+	p := DefaultPolicy()
+	s := open(t, p, SessionInput{}, opened)
+	if id, due := s.Challenge(opened, func() float64 { return -1 }); !due || id == "" {
+		t.Fatalf("rnd 0: first challenge not put at once")
+	}
+	carried := opened.Add(-time.Minute) // the previous session's challenge was already due
+	s = open(t, p, SessionInput{NextChallengeAt: carried}, opened)
+	if id, due := s.Challenge(opened, nil); !due || id == "" {
+		t.Fatalf("carried-over schedule ignored: not challenged at once")
+	}
+	later := opened.Add(5 * time.Minute)
+	s = open(t, p, SessionInput{NextChallengeAt: later}, opened)
+	if _, due := s.Challenge(opened.Add(4*time.Minute), nil); due {
+		t.Fatal("challenged before the carried-over time")
+	}
+	if _, due := s.Challenge(later, nil); !due {
+		t.Fatal("not challenged at the carried-over time")
+	}
+}
+
 func TestAnswer(t *testing.T) {
 	p := DefaultPolicy()
 	zero := func() float64 { return 0 }
@@ -46,7 +70,7 @@ func TestAnswer(t *testing.T) {
 	if err := s.Answer("x", opened); !errors.Is(err, ErrUnknownChallenge) {
 		t.Errorf("Answer with no challenge = %v, want ErrUnknownChallenge", err)
 	}
-	s.Challenge(opened, zero)
+	s.Challenge(opened, func() float64 { return 0.5 }) // first challenge after 10 minutes
 	first, _ := s.Challenge(opened.Add(10*time.Minute), zero)
 	if err := s.Answer("", opened); !errors.Is(err, ErrUnknownChallenge) {
 		t.Errorf("Answer(\"\") = %v, want ErrUnknownChallenge", err)

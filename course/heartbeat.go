@@ -72,6 +72,11 @@ func (r Result) ExcludedTime() time.Duration {
 // Heartbeat accounts for the time since the last accepted heartbeat, as of
 // the server's clock now, and returns what it credited and excluded.
 //
+// The player sends a heartbeat at a steady interval while playing, on pause
+// and play, and twice around a seek: one carrying the position where the
+// seek starts (so the watching before it is credited) and one carrying the
+// position it lands on (only the moment between the two counts as seek).
+//
 // A heartbeat whose token is wrong or whose Seq is not greater than the last
 // accepted one is refused: the Result has Accepted false and one
 // ReasonReplay exclusion, and the session is unchanged. The first accepted

@@ -10,8 +10,16 @@ import (
 )
 
 func TestAccounting(t *testing.T) {
+	// challenge asks at the shortest wait: ChallengeEvery.Min, both for a
+	// session's first challenge (drawn from [0, Max]) and later ones.
 	challenge := func(s *Session, now time.Time) error {
-		s.Challenge(now, func() float64 { return 0 })
+		r := s.Policy.ChallengeEvery
+		s.Challenge(now, func() float64 {
+			if s.Challenges == 0 {
+				return float64(r.Min) / float64(r.Max)
+			}
+			return 0
+		})
 		return nil
 	}
 	answer := func(s *Session, now time.Time) error { return s.Answer(s.Pending.ID, now) }
@@ -314,7 +322,7 @@ func TestHeartbeatErrors(t *testing.T) {
 	}{
 		{"zero seq", func(s *Session) Heartbeat { return signed(s, 0, 30*sec, true) }, 30 * sec, ErrInvalidHeartbeat},
 		{"negative position", func(s *Session) Heartbeat { return signed(s, 3, -sec, true) }, 30 * sec, ErrInvalidHeartbeat},
-		{"too frequent", func(s *Session) Heartbeat { return signed(s, 3, 15*sec, true) }, 15*sec + 999*time.Millisecond, ErrTooFrequent},
+		{"too frequent", func(s *Session) Heartbeat { return signed(s, 3, 15*sec, true) }, 15*sec + 199*time.Millisecond, ErrTooFrequent},
 		{"clock went back", func(s *Session) Heartbeat { return signed(s, 3, 15*sec, true) }, 10 * sec, ErrTooFrequent},
 	}
 	for _, tt := range tests {
@@ -514,5 +522,23 @@ func TestNewSessionInvalid(t *testing.T) {
 		Covered: Intervals{iv(20, 40), iv(-5, 3), iv(1, 2)}}, opened)
 	if err != nil || !equalIntervals(s.Covered, Intervals{iv(0, 3), iv(20, 30)}) {
 		t.Errorf("NewSession covered = %v, %v; want [0,3) [20,30) clipped to the lesson", s.Covered, err)
+	}
+}
+
+// TestSeekPairKeepsTheWatchingBeforeIt: a player that reports the position
+// where a seek starts and, a moment later, where it lands is credited for
+// everything watched before the seek; only the moment between counts as a
+// seek.
+func TestSeekPairKeepsTheWatchingBeforeIt(t *testing.T) {
+	s := open(t, DefaultPolicy(), SessionInput{}, opened)
+	ms := time.Millisecond
+	res := drive(t, s, opened, []step{
+		play(0, 0), play(15*sec, 15*sec),
+		play(29*sec, 29*sec),               // the seek starts at 29 s
+		play(29*sec+300*ms, 5*time.Minute), // and lands at 5:00
+		play(44*sec+300*ms, 5*time.Minute+15*sec),
+	})
+	if got, want := s.Covered, (Intervals{iv(0, 29), iv(300, 315)}); !equalIntervals(got, want) {
+		t.Fatalf("covered %v, want %v (excluded %v)", got, want, res)
 	}
 }

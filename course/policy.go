@@ -51,7 +51,7 @@ const OnlineHour = hours.OnlineMinutesPerHour * time.Minute
 // 10 to 20 minutes with 60 s to answer, 2 s of jitter and playback up to 2×.
 func DefaultPolicy() Policy {
 	return Policy{
-		MinHeartbeat:     time.Second,
+		MinHeartbeat:     200 * time.Millisecond, // a seek sends two heartbeats in quick succession
 		MaxHeartbeatGap:  60 * time.Second,
 		DailyCap:         8 * OnlineHour,
 		ChallengeEvery:   Range{Min: 10 * time.Minute, Max: 20 * time.Minute},

@@ -81,6 +81,11 @@ type SessionInput struct {
 	CreditedToday time.Duration
 	// Nonce is at least 16 random bytes chosen by the server.
 	Nonce []byte
+	// NextChallengeAt carries the person's presence-challenge schedule over
+	// from their previous session (the store keeps it per person), so that
+	// opening a new session — the next lesson, a reload — never postpones a
+	// challenge. Zero for the person's first session.
+	NextChallengeAt time.Time
 }
 
 // minNonce is the shortest nonce accepted, in bytes.
@@ -120,16 +125,17 @@ func NewSession(p Policy, in SessionInput, now time.Time) (*Session, error) {
 	}
 	now = now.Round(0) // wall clock only, as a database would return it
 	return &Session{
-		ID:            in.ID,
-		PersonID:      in.PersonID,
-		LessonID:      in.LessonID,
-		Duration:      in.Duration,
-		Policy:        p,
-		Nonce:         append([]byte(nil), in.Nonce...),
-		Covered:       NewIntervals(in.Covered...).Intersect(Interval{0, in.Duration}),
-		LastAt:        now,
-		CapDay:        ChinaDay(now),
-		CreditedToday: in.CreditedToday,
+		ID:              in.ID,
+		PersonID:        in.PersonID,
+		LessonID:        in.LessonID,
+		Duration:        in.Duration,
+		Policy:          p,
+		Nonce:           append([]byte(nil), in.Nonce...),
+		Covered:         NewIntervals(in.Covered...).Intersect(Interval{0, in.Duration}),
+		LastAt:          now,
+		CapDay:          ChinaDay(now),
+		CreditedToday:   in.CreditedToday,
+		NextChallengeAt: in.NextChallengeAt.Round(0),
 	}, nil
 }
 

@@ -21,6 +21,8 @@ func (s *Server) registerRoster() {
 	s.handle(route{Method: "PATCH", Path: "/api/v1/enterprises/:id", Access: rosterUsers, Summary: "修改企业", Req: enterprisePatchReq{}, Resp: enterpriseJSON{}}, s.patchEnterprise)
 	s.handle(route{Method: "GET", Path: "/api/v1/people", Access: rosterUsers, Summary: "从业人员列表（按权限范围）", Resp: list[personJSON]{},
 		Query: []string{"enterprise_id", "category", "duty_status", "q", "limit", "offset"}}, s.listPeople)
+	s.handle(route{Method: "POST", Path: "/api/v1/people/lookup", Access: rosterUsers,
+		Summary: "按完整证件号码查找人员（号码放在请求体中，不进入网址和访问日志）", Req: lookupReq{}, Resp: list[personJSON]{}}, s.lookupPeople)
 	s.handle(route{Method: "POST", Path: "/api/v1/people", Access: adminsOf("admin", "enterprise_admin"), Summary: "新增从业人员", Req: personReq{}, Resp: personJSON{}, Created: true}, s.createPerson)
 	s.handle(route{Method: "GET", Path: "/api/v1/people/:id", Access: anyone, Summary: "从业人员详情（学员仅能查看本人）", Resp: personJSON{}}, s.getPerson)
 	s.handle(route{Method: "PATCH", Path: "/api/v1/people/:id", Access: adminsOf("admin", "enterprise_admin"), Summary: "修改从业人员", Req: personPatchReq{}, Resp: personJSON{}}, s.patchPerson)
@@ -481,4 +483,33 @@ func (s *Server) revealPerson(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, revealJSON{DocNumber: num})
+}
+
+type lookupReq struct {
+	DocNumber string `json:"doc_number"`
+}
+
+// lookupPeople finds people by a full document number sent in the body, so
+// the number never appears in a URL (browser history, proxy access logs).
+func (s *Server) lookupPeople(c *gin.Context) {
+	var req lookupReq
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	num := strings.TrimSpace(req.DocNumber)
+	if len(num) < 6 || len(num) > 30 {
+		s.fail(c, fault.Field("bad_doc_number", "doc_number", "请输入完整的证件号码"))
+		return
+	}
+	rows, total, err := s.deps.Roster.ListPeople(c.Request.Context(), principal(c), roster.PersonFilter{Text: num, Limit: 10})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := list[personJSON]{Items: make([]personJSON, 0, len(rows)), Total: total}
+	for _, r := range rows {
+		out.Items = append(out.Items, toPersonJSON(r.Person, r.EnterpriseName))
+	}
+	c.JSON(http.StatusOK, out)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"gorm.io/gorm"
 
+	"anpei/account"
 	"anpei/ident"
 	"anpei/roster"
 )
@@ -143,4 +144,31 @@ func xlsxText(t *testing.T, b []byte) string {
 		}
 	}
 	return sb.String()
+}
+
+// TestLookupByNumberInBody: a full ID number is looked up from a POST body,
+// within the caller's scope.
+func TestLookupByNumberInBody(t *testing.T) {
+	eachDB(t, func(t *testing.T, gdb *gorm.DB) {
+		h := newHarness(t, gdb)
+		tn := seedTenants(t, h)
+		num, err := h.roster.RevealID(context.Background(), account.System(), tn.otherPer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := tn.sessions["admin"].do("POST", "/api/v1/people/lookup", map[string]string{"doc_number": num})
+		if res.status != 200 || !strings.Contains(res.body, `"id":`+itoa(tn.otherPer)+`,`) {
+			t.Fatalf("admin lookup = %d %.200s", res.status, res.body)
+		}
+		if strings.Contains(res.body, num) {
+			t.Fatal("the lookup answer repeats the full number")
+		}
+		res = tn.sessions["enterprise"].do("POST", "/api/v1/people/lookup", map[string]string{"doc_number": num})
+		if res.status != 200 || !strings.Contains(res.body, `"total":0`) {
+			t.Fatalf("another enterprise's person found by number: %d %.200s", res.status, res.body)
+		}
+		if res := tn.sessions["admin"].do("POST", "/api/v1/people/lookup", map[string]string{"doc_number": "1"}); res.status != 400 {
+			t.Fatalf("short number = %d", res.status)
+		}
+	})
 }

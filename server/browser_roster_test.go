@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"anpei/account"
+	"anpei/roster"
 )
 
 // TestBrowserPersonEdit: the enterprise admin finds a worker, corrects the
@@ -59,5 +63,26 @@ func TestBrowserPersonEdit(t *testing.T) {
 	step(t, ctx, "to its people", chromedp.Click(chromedp.CSS(".tile a")), chromedp.WaitVisible(chromedp.CSS("table")))
 	if rows := text(t, ctx, "table tbody"); strings.Contains(rows, name) && strings.Contains(rows, "没有符合条件") {
 		t.Fatalf("drill-down list = %q", rows)
+	}
+
+	// Searching by a full ID number opens the person without putting the
+	// number in the address bar.
+	rows, _, err := h.roster.ListPeople(context.Background(), account.System(), roster.PersonFilter{Limit: 1})
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("a person to search for: %v", err)
+	}
+	num, err := h.roster.RevealID(context.Background(), account.System(), rows[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "search by ID number",
+		chromedp.Navigate(base+"/people"),
+		chromedp.WaitVisible(chromedp.CSS("#p-q")),
+		chromedp.SendKeys(chromedp.CSS("#p-q"), num),
+		chromedp.Click(chromedp.CSS(`form[data-people-search] button[type="submit"]`)))
+	waitFor(t, ctx, "person page from ID search", `/\/people\/\d+$/.test(location.pathname)`)
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if strings.Contains(loc, num) || !strings.HasSuffix(loc, "/people/"+itoa(rows[0].ID)) {
+		t.Fatalf("ID search went to %s", loc)
 	}
 }

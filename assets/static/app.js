@@ -93,8 +93,21 @@
     form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = on; });
   }
 
+  // An ID number typed into the people search goes in a POST body, never
+  // into the URL (history, proxy logs): look it up, then open the person.
+  var idNumber = /^(\d{15}|\d{17}[\dXx]|9\d{16}[\dXx])$/;
+
   document.addEventListener('submit', function (ev) {
     var form = ev.target;
+    if (form.matches('[data-people-search]') && form.q && idNumber.test(form.q.value.trim())) {
+      ev.preventDefault();
+      clearErrors(form);
+      api('POST', '/api/v1/people/lookup', { doc_number: form.q.value.trim() }).then(function (data) {
+        if (data.items.length > 0) { location.href = '/people/' + data.items[0].id; return; }
+        showError(form, { message: '没有找到该证件号码对应的人员（或不在您的管辖范围内）', details: [{ field: 'q', message: '没有找到该证件号码对应的人员' }] });
+      }, function (err) { showError(form, err); });
+      return;
+    }
     if (form.matches('[data-login]')) {
       ev.preventDefault();
       clearErrors(form); busy(form, true);

@@ -60,6 +60,11 @@ func TestBrowserPersonEdit(t *testing.T) {
 	if h1 := text(t, ctx, "main h1"); !strings.Contains(h1, "宏源") {
 		t.Fatalf("enterprise page h1 = %q", h1)
 	}
+	// The regulator re-grades the enterprise (分级分类).
+	step(t, ctx, "regrade",
+		chromedp.SetValue(chromedp.CSS("#c-grade"), "D"),
+		chromedp.Click(chromedp.CSS(`form[data-method="PATCH"] button[type="submit"]`)))
+	waitFor(t, ctx, "grade saved", `document.querySelector('dl.facts') && document.querySelector('dl.facts').innerText.includes('D 级')`)
 	step(t, ctx, "to its people", chromedp.Click(chromedp.CSS(".tile a")), chromedp.WaitVisible(chromedp.CSS("table")))
 	if rows := text(t, ctx, "table tbody"); strings.Contains(rows, name) && strings.Contains(rows, "没有符合条件") {
 		t.Fatalf("drill-down list = %q", rows)

@@ -68,7 +68,8 @@ func (s *Server) enterprisePage(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "enterprise", r.Name, gin.H{"E": r, "Ref": ref, "TownName": refName(ref.Towns, r.TownCode),
-		"Industry": industryOf(ref.Industries, r.IndustryCode), "CanEdit": principal(c).Is(account.RoleAdmin, account.RoleRegulator)})
+		"Industry": industryOf(ref.Industries, r.IndustryCode), "CanEdit": principal(c).Is(account.RoleAdmin, account.RoleRegulator),
+		"Grades": []string{"A", "B", "C", "D"}})
 }
 
 func refName(towns []roster.Town, code string) string {

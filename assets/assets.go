@@ -64,7 +64,7 @@ var Funcs = template.FuncMap{
 var auditLabels = map[string]string{
 	"create": "新增", "update": "修改", "delete": "删除", "login": "登录", "login_failed": "登录失败",
 	"logout": "退出", "password_change": "修改密码", "password_reset": "重置密码", "reveal_id": "查看完整证件号码",
-	"import": "导入", "import_people": "导入名单", "join": "加入本单位", "change_duty": "在岗变动", "duty_change": "在岗变动",
+	"import": "导入", "import_people": "导入名单", "join": "加入本单位", "export": "导出名单", "change_duty": "在岗变动", "duty_change": "在岗变动",
 	"user": "用户", "person": "从业人员", "enterprise": "企业",
 }
 

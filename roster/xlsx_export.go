@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+	"gorm.io/gorm"
 
 	"anpei/account"
 	"anpei/fault"
@@ -65,6 +66,16 @@ func (s *Store) ExportPeople(ctx context.Context, p account.Principal, filter Pe
 	}
 	if err := sw.Flush(); err != nil {
 		return fault.Wrap(err, "roster: export people flush")
+	}
+	// A list of people leaving the system is itself worth a ledger entry
+	// (PIPL): who exported which selection, how many rows. Written before
+	// the file, so no export goes unrecorded.
+	exported := map[string]any{"rows": row - 2, "enterprise_id": filter.EnterpriseID, "category": filter.Category.Codes(),
+		"duty_status": filter.DutyStatus, "text_filter": filter.Text != ""}
+	if err := s.write(ctx, func(tx *gorm.DB) error {
+		return record(tx, p, "export", "person", filter.EnterpriseID, nil, exported)
+	}); err != nil {
+		return err
 	}
 	if err := f.Write(w); err != nil {
 		return fault.Wrap(err, "roster: export people write")

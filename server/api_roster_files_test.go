@@ -120,6 +120,11 @@ func TestRosterImportAPI(t *testing.T) {
 		if strings.Contains(cells, id1) || !strings.Contains(cells, ident.MaskID(id1)) {
 			t.Fatalf("export: full ID present %v, masked ID present %v", strings.Contains(cells, id1), strings.Contains(cells, ident.MaskID(id1)))
 		}
+		var exports int64
+		gdb.Table("audit_entries").Where("action = ? AND actor_name = ?", "export", "enterprise").Count(&exports)
+		if exports != 1 {
+			t.Fatalf("export audit entries = %d, want 1", exports)
+		}
 		if res := tn.sessions["learner"].do("GET", "/api/v1/people/export.xlsx", nil); res.status != 403 {
 			t.Fatalf("learner export = %d, want 403", res.status)
 		}

@@ -83,7 +83,7 @@ func (s *Server) auditPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "audit", "审计日志", auditPageData{Entries: entries, Pager: newPager(c, total, limit, offset),
 		Filter: map[string]string{"entity": c.Query("entity"), "entity_id": c.Query("entity_id"), "action": c.Query("action"),
 			"from": c.Query("from"), "to": c.Query("to")},
-		Actions:  []string{"create", "update", "login", "login_failed", "logout", "password_change", "password_reset", "reveal_id", "import_people", "join", "change_duty"},
+		Actions:  []string{"create", "update", "login", "login_failed", "logout", "password_change", "password_reset", "reveal_id", "import_people", "join", "change_duty", "export"},
 		Entities: []string{"user", "enterprise", "person"}})
 }
 

@@ -193,6 +193,13 @@ func (s *Store) ExportEnterprises(ctx context.Context, p account.Principal, filt
 	if err := sw.Flush(); err != nil {
 		return fault.Wrap(err, "roster: export enterprises flush")
 	}
+	exported := map[string]any{"rows": row - 2, "town_code": filter.TownCode, "industry_code": filter.IndustryCode,
+		"status": filter.Status, "text_filter": filter.Text != ""}
+	if err := s.write(ctx, func(tx *gorm.DB) error {
+		return record(tx, p, "export", "enterprise", 0, nil, exported)
+	}); err != nil {
+		return err
+	}
 	if err := f.Write(w); err != nil {
 		return fault.Wrap(err, "roster: export enterprises write")
 	}

@@ -120,10 +120,13 @@ func TestRosterImportAPI(t *testing.T) {
 		if strings.Contains(cells, id1) || !strings.Contains(cells, ident.MaskID(id1)) {
 			t.Fatalf("export: full ID present %v, masked ID present %v", strings.Contains(cells, id1), strings.Contains(cells, ident.MaskID(id1)))
 		}
+		if res := ent.do("GET", "/api/v1/enterprises/export.xlsx", nil); res.status != 200 {
+			t.Fatalf("enterprise export = %d", res.status)
+		}
 		var exports int64
 		gdb.Table("audit_entries").Where("action = ? AND actor_name = ?", "export", "enterprise").Count(&exports)
-		if exports != 1 {
-			t.Fatalf("export audit entries = %d, want 1", exports)
+		if exports != 2 {
+			t.Fatalf("export audit entries = %d, want 2 (people, enterprises)", exports)
 		}
 		if res := tn.sessions["learner"].do("GET", "/api/v1/people/export.xlsx", nil); res.status != 403 {
 			t.Fatalf("learner export = %d, want 403", res.status)

@@ -271,7 +271,7 @@ func (s *Store) ChangePassword(ctx context.Context, p Principal, keepToken, oldP
 	}
 	if !passwordMatches(u.PasswordHash, oldPW) {
 		// A stolen session must not become a way to guess the password.
-		if err := s.recordFailure(ctx, u, p.Actor(), now); errors.Is(err, ErrLocked) || isInternal(err) {
+		if err := s.recordFailure(ctx, u, p.Actor(), now); errors.Is(err, ErrLocked) || fault.As(err).Kind == fault.Internal {
 			return err
 		}
 		return ErrWrongPassword.WithDetails(fault.Detail{Field: "old_password", Message: ErrWrongPassword.Message})
@@ -343,11 +343,6 @@ func (s *Store) userErr(err error, what string) error {
 		return fe
 	}
 	return fault.Wrap(err, "account: "+what)
-}
-
-func isInternal(err error) bool {
-	var fe *fault.Error
-	return errors.As(err, &fe) && fe.Kind == fault.Internal
 }
 
 func clampLimit(n int) int {

@@ -43,7 +43,7 @@ func (s *Server) rosterTemplate(c *gin.Context) {
 }
 
 func attachment(c *gin.Context, name string) {
-	c.Header("Content-Disposition", `attachment; filename="roster.xlsx"; filename*=UTF-8''`+urlPathEscape(name))
+	c.Header("Content-Disposition", `attachment; filename="roster.xlsx"; filename*=UTF-8''`+url.PathEscape(name))
 	c.Header("Cache-Control", "no-store")
 }
 
@@ -205,5 +205,3 @@ func (s *Server) exportEnterprises(c *gin.Context) {
 	attachment(c, "企业名单-"+time.Now().In(time.FixedZone("CST", 8*3600)).Format("20060102")+".xlsx")
 	c.Data(http.StatusOK, xlsxType, buf.Bytes())
 }
-
-func urlPathEscape(s string) string { return url.PathEscape(s) }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,7 +57,7 @@ func (s *Server) loadSession(c *gin.Context) {
 			cur.Principal.IP = c.ClientIP()
 			c.Set(ctxCurrent, cur)
 			c.Set(ctxLogger, s.log(c).With("user_id", cur.Principal.UserID))
-		case isFault(err, fault.Internal):
+		case fault.As(err).Kind == fault.Internal:
 			s.fail(c, err)
 			return
 		default:
@@ -70,14 +69,6 @@ func (s *Server) loadSession(c *gin.Context) {
 		}
 	}
 	c.Next()
-}
-
-func isFault(err error, k fault.Kind) bool {
-	var fe *fault.Error
-	if errors.As(err, &fe) {
-		return fe.Kind == k
-	}
-	return k == fault.Internal
 }
 
 func current(c *gin.Context) (account.Current, bool) {

@@ -66,8 +66,6 @@ var (
 	errBadID         = fault.New(fault.Invalid, "bad_id", "编号格式不正确")
 )
 
-func faultOf(err error) *fault.Error { return fault.As(err) }
-
 func isMaxBytes(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
 
@@ -67,18 +68,9 @@ func (s *Server) enterprisePage(c *gin.Context) {
 		s.renderErr(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "enterprise", r.Name, gin.H{"E": r, "Ref": ref, "TownName": refName(ref.Towns, r.TownCode),
+	s.render(c, http.StatusOK, "enterprise", r.Name, gin.H{"E": r, "Ref": ref, "TownName": cmp.Or(ref.townNames()[r.TownCode], r.TownCode),
 		"Industry": industryOf(ref.Industries, r.IndustryCode), "CanEdit": principal(c).Is(account.RoleAdmin, account.RoleRegulator),
 		"Grades": []string{"A", "B", "C", "D"}})
-}
-
-func refName(towns []roster.Town, code string) string {
-	for _, t := range towns {
-		if t.Code == code {
-			return t.Name
-		}
-	}
-	return code
 }
 
 func industryOf(list []roster.Industry, code string) roster.Industry {

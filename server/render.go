@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"anpei/account"
+	"anpei/fault"
 )
 
 type navItem struct {
@@ -89,7 +90,7 @@ func (s *Server) renderStatus(c *gin.Context, status int, title, message string)
 
 // renderErr shows a store error as a page with the right status.
 func (s *Server) renderErr(c *gin.Context, err error) {
-	fe := faultOf(err)
+	fe := fault.As(err)
 	status := statusOf[fe.Kind]
 	msg := fe.Message
 	if status >= 500 || status == 0 {

@@ -4,14 +4,18 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"gorm.io/gorm"
 
 	"anpei/account"
+	"anpei/course"
+	"anpei/course/fromroster"
 	"anpei/db"
 	"anpei/fault"
+	"anpei/media"
 	"anpei/pii"
 	"anpei/roster"
 	"anpei/schema"
@@ -25,6 +29,8 @@ type app struct {
 	keys     *pii.Keyring
 	accounts *account.Store
 	roster   *roster.Store
+	courses  *course.Store
+	media    *media.Store
 }
 
 // openApp opens and migrates the database and builds the stores.
@@ -52,6 +58,15 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	a := &app{db: gdb, dialect: dialect, log: log, keys: keys}
 	a.roster = roster.NewStore(gdb, keys, time.Now)
 	a.accounts = account.NewStore(gdb, account.Options{PersonEnterprise: a.roster.PersonEnterprise, CheckRefs: userRefs(a.roster)})
+	a.courses, err = course.NewStore(gdb, fromroster.Options(a.roster))
+	if err != nil {
+		db.Close(gdb)
+		return nil, err
+	}
+	if a.media, err = media.NewStore(filepath.Join(s.Data, "uploads")); err != nil {
+		db.Close(gdb)
+		return nil, fmt.Errorf("uploads directory: %w", err)
+	}
 	return a, nil
 }
 

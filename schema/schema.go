@@ -11,6 +11,7 @@ import (
 
 	"anpei/account"
 	"anpei/audit"
+	"anpei/course"
 	"anpei/db"
 	"anpei/roster"
 )
@@ -25,6 +26,7 @@ func Migrations() []db.Migration {
 			return account.AutoMigrate(tx)
 		}},
 		{Version: 2, Name: "roster: reference data, enterprises, people", Up: roster.AutoMigrate},
+		{Version: 3, Name: "courses, playback sessions, the training ledger, offline training", Up: course.AutoMigrate},
 	}
 }
 

@@ -34,6 +34,11 @@ var (
 	adminsOf = func(roles ...account.Role) access { return access{roles: roles} }
 )
 
+// with returns a copy of a that also admits roles.
+func (a access) with(roles ...account.Role) access {
+	return access{public: a.public, roles: append(append([]account.Role(nil), a.roles...), roles...)}
+}
+
 func (a access) allows(r account.Role) bool {
 	if len(a.roles) == 0 {
 		return true

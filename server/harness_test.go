@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,10 @@ import (
 	"gorm.io/gorm"
 
 	"anpei/account"
+	"anpei/course"
+	"anpei/course/fromroster"
 	"anpei/db/dbtest"
+	"anpei/media"
 	"anpei/pii"
 	"anpei/roster"
 	"anpei/schema"
@@ -45,6 +49,7 @@ type harness struct {
 	ts       *httptest.Server
 	accounts *account.Store
 	roster   *roster.Store
+	courses  *course.Store
 	logs     *bytes.Buffer
 }
 
@@ -65,13 +70,26 @@ func newHarness(t testing.TB, gdb *gorm.DB) *harness {
 	as := account.NewStore(gdb, account.Options{Now: clk.Now, BcryptCost: bcrypt.MinCost, PersonEnterprise: rs.PersonEnterprise})
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10}, Deps{DB: gdb, Accounts: as, Roster: rs, Keys: keys, Logger: log})
+	copt := fromroster.Options(rs)
+	copt.Now = clk.Now
+	copt.Policy = course.DefaultPolicy()
+	copt.Policy.ChallengeEvery = course.Range{Min: time.Hour, Max: time.Hour}
+	cs, err := course.NewStore(gdb, copt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := media.NewStore(filepath.Join(t.TempDir(), "uploads"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10},
+		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Media: ms, Keys: keys, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, logs: logs}
+	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, logs: logs}
 }
 
 type lockedWriter struct {

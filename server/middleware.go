@@ -97,6 +97,9 @@ func (s *Server) limitBody(c *gin.Context) {
 		limit := s.cfg.MaxBody
 		if strings.HasPrefix(c.GetHeader("Content-Type"), "multipart/") {
 			limit = s.cfg.MaxUpload
+			if mediaRoutes[c.FullPath()] {
+				limit = s.cfg.MaxMedia
+			}
 		}
 		if c.Request.ContentLength > limit {
 			s.fail(c, errTooLarge)

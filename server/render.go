@@ -46,7 +46,15 @@ func navFor(p account.Principal) []navItem {
 		}
 	case account.RoleEnterpriseAdmin:
 		items = append(items, navItem{Href: "/enterprises/" + strconv.Itoa(int(p.EnterpriseID)), Label: "本企业"},
-			navItem{Href: "/people", Label: "人员名单"}, navItem{Href: "/people/import", Label: "名单导入"})
+			navItem{Href: "/people", Label: "人员名单"}, navItem{Href: "/people/import", Label: "名单导入"},
+			navItem{Href: "/enterprises/" + strconv.Itoa(int(p.EnterpriseID)) + "/training", Label: "培训情况"})
+	case account.RoleTrainer:
+		items = append(items, navItem{Href: "/courses", Label: "课程管理"})
+	case account.RoleLearner:
+		items = append(items, navItem{Href: "/learn", Label: "我的学习"}, navItem{Href: "/courses", Label: "课程"})
+	}
+	if p.Is(account.RoleAdmin, account.RoleRegulator) {
+		items = append(items, navItem{Href: "/courses", Label: "课程"})
 	}
 	return items
 }

@@ -66,6 +66,9 @@ func (s *Server) register() {
 		Query: []string{"entity", "entity_id", "action", "actor_id", "from", "to", "limit", "offset"}}, s.listAudit)
 
 	s.registerRoster()
+	s.registerCourses()
+	s.registerLearnPages()
+	s.registerAuthorPages()
 
 	// pages
 	s.handle(route{Method: "GET", Path: "/", Access: anyone, Page: true}, s.homePage)

@@ -16,6 +16,8 @@ import (
 
 	"anpei/account"
 	"anpei/assets"
+	"anpei/course"
+	"anpei/media"
 	"anpei/pii"
 	"anpei/roster"
 )
@@ -30,6 +32,9 @@ type Config struct {
 	MaxBody int64
 	// MaxUpload caps file uploads (default 20 MiB).
 	MaxUpload int64
+	// MaxMedia caps lesson videos and documents and sign-in sheets
+	// (default 500 MiB).
+	MaxMedia int64
 	// LoginEvery and LoginBurst throttle login attempts per client IP.
 	LoginEvery time.Duration
 	LoginBurst int
@@ -43,6 +48,8 @@ type Deps struct {
 	DB       *gorm.DB
 	Accounts *account.Store
 	Roster   *roster.Store
+	Courses  *course.Store
+	Media    *media.Store
 	Keys     *pii.Keyring
 	Logger   *slog.Logger
 }
@@ -68,6 +75,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = 20 << 20
+	}
+	if cfg.MaxMedia == 0 {
+		cfg.MaxMedia = 500 << 20
 	}
 	if cfg.LoginEvery == 0 {
 		cfg.LoginEvery = 6 * time.Second

@@ -62,6 +62,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if isDemo {
+		// The catalogue goes in after the district; SeedCourses skips the
+		// courses already there, so an interrupted first start completes.
+		if err := demo.SeedCourses(ctx, a.courses, a.media); err != nil {
+			return fmt.Errorf("seed demo courses: %w", err)
+		}
+	}
 
 	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Media: a.media, Keys: a.keys, Logger: log})
 	if err != nil {

@@ -58,7 +58,12 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	a := &app{db: gdb, dialect: dialect, log: log, keys: keys}
 	a.roster = roster.NewStore(gdb, keys, time.Now)
 	a.accounts = account.NewStore(gdb, account.Options{PersonEnterprise: a.roster.PersonEnterprise, CheckRefs: userRefs(a.roster)})
-	a.courses, err = course.NewStore(gdb, fromroster.Options(a.roster))
+	copt := fromroster.Options(a.roster)
+	if copt.Policy, err = s.watchPolicy(); err != nil {
+		db.Close(gdb)
+		return nil, err
+	}
+	a.courses, err = course.NewStore(gdb, copt)
 	if err != nil {
 		db.Close(gdb)
 		return nil, err

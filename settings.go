@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"anpei/course"
 )
 
 // settings are the contract's flags, each also an environment variable
@@ -26,6 +30,10 @@ type settings struct {
 	// SecureCookies marks the session cookie Secure: set it when a TLS
 	// reverse proxy serves anpei.
 	SecureCookies bool
+	// DailyCapHours is the most online 学时 a learner is credited per day
+	// (China time); MaxUploadMB caps lesson files and sign-in sheets.
+	DailyCapHours float64
+	MaxUploadMB   int64
 }
 
 // flags registers the shared settings on fs with env defaults.
@@ -38,6 +46,8 @@ func (s *settings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.LogLevel, "log-level", env("ANPEI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ANPEI_LOG_LEVEL)")
 	fs.StringVar(&s.TrustedProxies, "trusted-proxies", env("ANPEI_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, comma-separated IPs or CIDRs (ANPEI_TRUSTED_PROXIES)")
 	fs.BoolVar(&s.SecureCookies, "secure-cookies", env("ANPEI_SECURE_COOKIES", "") == "true", "mark the session cookie Secure, for a TLS reverse proxy (ANPEI_SECURE_COOKIES)")
+	fs.Float64Var(&s.DailyCapHours, "daily-cap-hours", envFloat("ANPEI_DAILY_CAP_HOURS", 8), "most online 学时 credited to a learner per day, China time (ANPEI_DAILY_CAP_HOURS)")
+	fs.Int64Var(&s.MaxUploadMB, "max-upload-mb", int64(envFloat("ANPEI_MAX_UPLOAD_MB", 500)), "largest lesson video, document or sign-in sheet, in MB (ANPEI_MAX_UPLOAD_MB)")
 	fs.StringVar(&s.PIIKey, "pii-key", env("ANPEI_PII_KEY", ""), "base64 key for ID-number encryption instead of the key file in --data (ANPEI_PII_KEY)")
 }
 
@@ -46,6 +56,34 @@ func env(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envFloat reads a number from the environment; a value that is not a
+// number is left to the flag's own check by returning NaN.
+func envFloat(name string, def float64) float64 {
+	v, ok := os.LookupEnv(name)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return f
+}
+
+// watchPolicy is the default watch-time policy with the daily cap setting
+// (0 keeps the default of 8 学时).
+func (s *settings) watchPolicy() (course.Policy, error) {
+	p := course.DefaultPolicy()
+	if s.DailyCapHours == 0 { // unset: the default
+		return p, nil
+	}
+	if !(s.DailyCapHours > 0 && s.DailyCapHours <= 24) {
+		return p, fmt.Errorf("--daily-cap-hours must be a number of 学时 between 0 and 24, not %v", s.DailyCapHours)
+	}
+	p.DailyCap = time.Duration(s.DailyCapHours * float64(course.OnlineHour))
+	return p, nil
 }
 
 // demo reports whether to seed: explicit true/false, or empty when unset.

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestWatchPolicyDailyCap(t *testing.T) {
+	cases := []struct {
+		hours   float64
+		want    time.Duration
+		wantErr bool
+	}{
+		{0, 4 * time.Hour, false}, // unset: 8 学时 of 30 minutes
+		{8, 4 * time.Hour, false},
+		{6, 3 * time.Hour, false},
+		{0.5, 15 * time.Minute, false},
+		{-1, 0, true},
+		{25, 0, true},
+	}
+	for _, tc := range cases {
+		p, err := (&settings{DailyCapHours: tc.hours}).watchPolicy()
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%v 学时: err = %v", tc.hours, err)
+			continue
+		}
+		if err == nil && p.DailyCap != tc.want {
+			t.Errorf("%v 学时: cap %v, want %v", tc.hours, p.DailyCap, tc.want)
+		}
+	}
+}

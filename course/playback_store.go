@@ -135,11 +135,17 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 // lockState returns the person's watch state, created if missing, locked
 // for the rest of the transaction.
 func lockState(tx *gorm.DB, personID uint) (WatchState, error) {
+	var st WatchState
+	err := forUpdate(tx).Where("person_id = ?", personID).Limit(1).Find(&st).Error
+	if err != nil || st.PersonID != 0 {
+		return st, err
+	}
+	// The person's first playback: create the row (a concurrent first
+	// playback may have just done so) and lock it.
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&WatchState{PersonID: personID}).Error; err != nil {
 		return WatchState{}, err
 	}
-	var st WatchState
-	err := forUpdate(tx).Where("person_id = ?", personID).First(&st).Error
+	err = forUpdate(tx).Where("person_id = ?", personID).First(&st).Error
 	return st, err
 }
 

@@ -401,3 +401,55 @@ func TestOfflineTraining(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentHeartbeatsCreditOnce sends the same heartbeat from many
+// goroutines at once: the person's row lock lets exactly one through, so
+// the 15 seconds are credited once, on both dialects.
+func TestConcurrentHeartbeatsCreditOnce(t *testing.T) {
+	dbtest.Each(t, migrate, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)}
+		p := DefaultPolicy()
+		p.ChallengeEvery = Range{Min: time.Hour, Max: time.Hour}
+		st := newTestStore(t, gdb, c, p)
+		course := publishedTextCourse(t, st, "并发", 1800)
+		start, err := st.StartPlayback(ctx, learnerP, course.Lessons[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := beat(t, st, learnerP, start, 1, 0, true); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(15 * time.Second)
+		const n = 8
+		var wg sync.WaitGroup
+		results := make(chan error, n)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := beat(t, st, learnerP, start, 2, 15*time.Second, true)
+				results <- err
+			}()
+		}
+		wg.Wait()
+		close(results)
+		ok := 0
+		for err := range results {
+			switch {
+			case err == nil:
+				ok++
+			case fault.As(err).Code == "heartbeat_refused", fault.As(err).Code == "heartbeat_too_frequent":
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		sum, err := st.HoursOf(ctx, learnerP, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok != 1 || sum.OnlineMS != 15_000 {
+			t.Fatalf("%d heartbeats accepted, %d ms credited; want 1 and 15000", ok, sum.OnlineMS)
+		}
+	})
+}

@@ -52,6 +52,7 @@ func endToEnd(t *testing.T, bin, dsn string) {
 	if body := get(t, base+"/api/v1/openapi.json", 200); !strings.Contains(body, "/api/v1/login") {
 		t.Errorf("openapi.json does not describe /api/v1/login")
 	}
+	mediaURL := learnerStudies(t, base)
 	stop()
 	if dsn == "" {
 		if _, err := os.Stat(filepath.Join(data, "anpei.db")); err != nil {
@@ -61,6 +62,7 @@ func endToEnd(t *testing.T, bin, dsn string) {
 	// Restart on the same data: the demo is not seeded twice, logins work.
 	base, stop = startBinary(t, bin, data, dsn)
 	loginAs(t, base, "admin", "anpei-demo", "admin")
+	mediaSurvivesRestart(t, base, mediaURL)
 	stop()
 }
 

@@ -329,6 +329,7 @@ func (s *Server) lessonMedia(c *gin.Context) {
 	if name == "" {
 		name = l.Title
 	}
+	frameable(c)
 	if err := s.deps.Media.Serve(c.Writer, c.Request, info, name); err != nil {
 		s.fail(c, err)
 	}
@@ -513,6 +514,7 @@ func (s *Server) offlineSheet(c *gin.Context) {
 	if r.SheetMIME == "application/pdf" {
 		kind = media.Document
 	}
+	frameable(c)
 	if err := s.deps.Media.Serve(c.Writer, c.Request, media.Info{SHA256: r.SheetSHA, MIME: r.SheetMIME, Kind: kind}, "签到表-"+r.Date.Format("2006-01-02")); err != nil {
 		s.fail(c, err)
 	}
@@ -545,6 +547,13 @@ func (s *Server) exportBehind(c *gin.Context) {
 	}
 	attachment(c, "未完成培训人员.xlsx")
 	c.Data(http.StatusOK, xlsxType, []byte(buf.String()))
+}
+
+// frameable lets our own pages show a served file in a frame (a PDF lesson
+// or sign-in sheet). The response is the file alone, served with nosniff.
+func frameable(c *gin.Context) {
+	c.Header("Content-Security-Policy", "frame-ancestors 'self'")
+	c.Header("X-Frame-Options", "SAMEORIGIN")
 }
 
 func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }

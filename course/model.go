@@ -145,31 +145,14 @@ type Playback struct {
 func (Playback) TableName() string { return "playback_sessions" }
 
 // WatchState is what the store keeps per person across sessions: the one
-// session that may credit, the daily cap's count and the presence-challenge
-// schedule. Its row is locked by every heartbeat of the person, which
-// serializes them.
+// playback session that may credit them. Its row is locked by every
+// playback start, heartbeat and challenge answer of the person, which
+// serializes them; the daily count and the challenge schedule are carried
+// from session to session by StartPlayback (from the ledger and the
+// previous active session).
 type WatchState struct {
-	PersonID        uint   `gorm:"primaryKey;autoIncrement:false"`
-	ActiveSession   string `gorm:"size:32;not null;default:''"`
-	CapDay          string `gorm:"size:10;not null;default:''"`
-	CreditedTodayMS int64  `gorm:"not null;default:0"`
-	// NextChallengeMS is when the next presence challenge is due, in Unix
-	// milliseconds; 0 when none is scheduled.
-	NextChallengeMS int64 `gorm:"not null;default:0"`
-}
-
-func (w WatchState) nextChallenge() time.Time {
-	if w.NextChallengeMS == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(w.NextChallengeMS).UTC()
-}
-
-func unixMS(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
+	PersonID      uint   `gorm:"primaryKey;autoIncrement:false"`
+	ActiveSession string `gorm:"size:32;not null;default:''"`
 }
 
 // Progress is what a person has been credited for one lesson content.

@@ -96,9 +96,13 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 		if err != nil {
 			return err
 		}
-		today := time.Duration(0)
-		if st.CapDay == ChinaDay(now) {
-			today = time.Duration(st.CreditedTodayMS) * time.Millisecond
+		today, err := creditedOn(tx, learner.PersonID, ChinaDay(now))
+		if err != nil {
+			return err
+		}
+		next, err := carriedChallenge(tx, st.ActiveSession)
+		if err != nil {
+			return err
 		}
 		nonce := make([]byte, 32)
 		if _, err := hex.Decode(nonce, []byte(randomHex(32))); err != nil {
@@ -106,7 +110,7 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 		}
 		sess, err := NewSession(s.opt.Policy, SessionInput{
 			ID: randomHex(16), PersonID: learner.PersonID, LessonID: l.ID, Duration: l.Duration(),
-			Covered: covered, CreditedToday: today, Nonce: nonce, NextChallengeAt: st.nextChallenge(),
+			Covered: covered, CreditedToday: today, Nonce: nonce, NextChallengeAt: next,
 		}, now)
 		if err != nil {
 			return err
@@ -124,12 +128,43 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 			return err
 		}
 		out = PlaybackStart{ID: sess.ID, Nonce: hex.EncodeToString(nonce), LessonID: l.ID, DurationMS: l.DurationMS,
-			Covered: msIntervals(sess.Covered), CreditedMS: min(pr.CreditedMS, l.DurationMS),
+			Covered: msIntervals(sess.Covered), CreditedMS: sess.Covered.Total().Milliseconds(),
 			CreditedTodayMS: today.Milliseconds(), DailyCapMS: s.opt.Policy.DailyCap.Milliseconds(),
 			HeartbeatMS: HeartbeatInterval.Milliseconds(), MaxRate: s.opt.Policy.MaxRate}
 		return nil
 	})
 	return out, err
+}
+
+// creditedOn returns the online time credited to a person on a China-time
+// day, for the daily cap of a new session.
+func creditedOn(tx *gorm.DB, personID uint, day string) (time.Duration, error) {
+	var ms int64
+	err := tx.Model(&CreditEntry{}).Select("COALESCE(SUM(ms), 0)").
+		Where("person_id = ? AND day = ? AND online = ?", personID, day, true).Scan(&ms).Error
+	return time.Duration(ms) * time.Millisecond, err
+}
+
+// carriedChallenge returns when the person's previous active session
+// would have put its next presence challenge: a new session (the next
+// lesson, a reload, another device) keeps that schedule, and a challenge
+// left unanswered is put again at once.
+func carriedChallenge(tx *gorm.DB, sessionID string) (time.Time, error) {
+	if sessionID == "" {
+		return time.Time{}, nil
+	}
+	var row Playback
+	if err := tx.Select("state").Where("id = ?", sessionID).Limit(1).Find(&row).Error; err != nil || row.State == "" {
+		return time.Time{}, err
+	}
+	var prev Session
+	if err := json.Unmarshal([]byte(row.State), &prev); err != nil {
+		return time.Time{}, err
+	}
+	if prev.Pending.ID != "" && prev.Pending.AnsweredAt.IsZero() {
+		return prev.Pending.IssuedAt, nil
+	}
+	return prev.NextChallengeAt, nil
 }
 
 // lockState returns the person's watch state, created if missing, locked
@@ -181,28 +216,34 @@ func msIntervals(s Intervals) [][2]int64 {
 	return out
 }
 
-// loadPlayback locks the person's state and loads their session id; a
-// session of someone else is not found.
-func (s *Store) loadPlayback(tx *gorm.DB, personID uint, id string) (WatchState, Playback, *Session, error) {
-	st, err := lockState(tx, personID)
-	if err != nil {
-		return WatchState{}, Playback{}, nil, err
+// loadPlayback loads session id of a person and locks it together with
+// the person's watch state in one statement; a session of someone else is
+// not found. A session that is no longer the person's active one is
+// marked superseded.
+func (s *Store) loadPlayback(tx *gorm.DB, personID uint, id string) (Playback, *Session, error) {
+	var row struct {
+		Playback
+		ActiveSession string
 	}
-	var row Playback
-	if err := tx.Where("id = ? AND person_id = ?", id, personID).First(&row).Error; err != nil {
-		return WatchState{}, Playback{}, nil, notFound(err, ErrPlaybackNotFound)
+	err := forUpdate(tx.Table("playback_sessions")).
+		Select("playback_sessions.*, watch_states.active_session").
+		Joins("JOIN watch_states ON watch_states.person_id = playback_sessions.person_id").
+		Where("playback_sessions.id = ? AND playback_sessions.person_id = ?", id, personID).
+		Limit(1).Scan(&row).Error
+	if err != nil {
+		return Playback{}, nil, err
+	}
+	if row.ID == "" {
+		return Playback{}, nil, ErrPlaybackNotFound
 	}
 	var sess Session
 	if err := json.Unmarshal([]byte(row.State), &sess); err != nil {
-		return WatchState{}, Playback{}, nil, err
+		return Playback{}, nil, err
 	}
-	if st.ActiveSession != sess.ID && !sess.Superseded {
+	if row.ActiveSession != sess.ID && !sess.Superseded {
 		Supersede(&sess)
 	}
-	if st.CapDay != "" && st.CapDay >= sess.CapDay {
-		sess.CapDay, sess.CreditedToday = st.CapDay, time.Duration(st.CreditedTodayMS)*time.Millisecond
-	}
-	return st, row, &sess, nil
+	return row.Playback, &sess, nil
 }
 
 // Heartbeat accounts for a heartbeat of session id, in one transaction
@@ -218,15 +259,8 @@ func (s *Store) Heartbeat(ctx context.Context, p account.Principal, id string, h
 	var out BeatResult
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		now := s.now()
-		st, row, sess, err := s.loadPlayback(tx, p.PersonID, id)
+		row, sess, err := s.loadPlayback(tx, p.PersonID, id)
 		if err != nil {
-			return err
-		}
-		pr, err := loadProgress(tx, p.PersonID, row.ContentKey)
-		if err != nil {
-			return err
-		}
-		if sess.Covered, err = decodeCovered(pr.Covered); err != nil {
 			return err
 		}
 		res, err := sess.Heartbeat(hb, now)
@@ -242,11 +276,11 @@ func (s *Store) Heartbeat(ctx context.Context, p account.Principal, id string, h
 		if cid, due := sess.Challenge(now, s.opt.Rand); due {
 			challenge = challengeView(sess, cid)
 		}
-		credited, err := s.saveBeat(tx, now, st, row, pr, sess, res)
+		credited, err := s.saveBeat(tx, now, row, sess, res)
 		if err != nil {
 			return err
 		}
-		out = BeatResult{Accepted: true, CreditedMS: credited, LessonCredited: min(pr.CreditedMS+credited, sess.Duration.Milliseconds()),
+		out = BeatResult{Accepted: true, CreditedMS: credited, LessonCredited: sess.Covered.Total().Milliseconds(),
 			DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess),
 			CreditedTodayMS: sess.CreditedToday.Milliseconds(), DailyCapMS: s.opt.Policy.DailyCap.Milliseconds(),
 			Superseded: sess.Superseded, Challenge: challenge, Excluded: excludedViews(res.Excluded)}
@@ -268,8 +302,10 @@ func complete(s *Session) bool {
 }
 
 // saveBeat persists what an accepted heartbeat did and returns the time it
-// credited in ms.
-func (s *Store) saveBeat(tx *gorm.DB, now time.Time, st WatchState, row Playback, pr Progress, sess *Session, res Result) (int64, error) {
+// credited in ms. While a session is the person's active one its Covered
+// is the truth about the lesson (no other session can credit), so the
+// coverage row is written only when something was credited.
+func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session, res Result) (int64, error) {
 	state, err := json.Marshal(sess)
 	if err != nil {
 		return 0, err
@@ -303,28 +339,16 @@ func (s *Store) saveBeat(tx *gorm.DB, now time.Time, st WatchState, row Playback
 			return 0, err
 		}
 	}
-	if credited > 0 {
-		covered, err := json.Marshal(msIntervals(sess.Covered))
-		if err != nil {
-			return 0, err
-		}
-		pr.Covered, pr.CreditedMS, pr.DurationMS, pr.Completed, pr.UpdatedAt = string(covered), pr.CreditedMS+credited, sess.Duration.Milliseconds(), complete(sess), now
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pr).Error; err != nil {
-			return 0, err
-		}
+	if credited == 0 {
+		return 0, nil
 	}
-	next := sess.NextChallengeAt
-	if sess.Pending.ID != "" && sess.Pending.AnsweredAt.IsZero() {
-		next = sess.Pending.IssuedAt // a reload must not escape a pending challenge
+	covered, err := json.Marshal(msIntervals(sess.Covered))
+	if err != nil {
+		return 0, err
 	}
-	if sess.Superseded {
-		next = st.nextChallenge() // a superseded session no longer drives the schedule
-	}
-	upd := map[string]any{"cap_day": sess.CapDay, "credited_today_ms": sess.CreditedToday.Milliseconds(), "next_challenge_ms": unixMS(next)}
-	if st.CapDay == sess.CapDay && st.CreditedTodayMS == sess.CreditedToday.Milliseconds() && st.NextChallengeMS == unixMS(next) {
-		return credited, nil
-	}
-	return credited, tx.Model(&WatchState{}).Where("person_id = ?", row.PersonID).Updates(upd).Error
+	pr := Progress{PersonID: row.PersonID, ContentKey: row.ContentKey, Covered: string(covered),
+		CreditedMS: sess.Covered.Total().Milliseconds(), DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess), UpdatedAt: now}
+	return credited, tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pr).Error
 }
 
 // Answer records the learner's answer to a presence challenge: the code
@@ -335,7 +359,7 @@ func (s *Store) Answer(ctx context.Context, p account.Principal, id, challengeID
 	}
 	return s.write(ctx, func(tx *gorm.DB) error {
 		now := s.now()
-		st, row, sess, err := s.loadPlayback(tx, p.PersonID, id)
+		row, sess, err := s.loadPlayback(tx, p.PersonID, id)
 		if err != nil {
 			return err
 		}
@@ -352,13 +376,7 @@ func (s *Store) Answer(ctx context.Context, p account.Principal, id, challengeID
 		if err != nil {
 			return err
 		}
-		if err := tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(map[string]any{"state": string(state), "updated_at": now}).Error; err != nil {
-			return err
-		}
-		if sess.Superseded || st.NextChallengeMS == unixMS(sess.NextChallengeAt) {
-			return nil
-		}
-		return tx.Model(&WatchState{}).Where("person_id = ?", p.PersonID).Update("next_challenge_ms", unixMS(sess.NextChallengeAt)).Error
+		return tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(map[string]any{"state": string(state), "updated_at": now}).Error
 	})
 }
 

@@ -453,3 +453,75 @@ func TestConcurrentHeartbeatsCreditOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestCapAndChallengeCarryAcrossSessions: a new session (the next lesson, a
+// reload) keeps the day's count toward the cap and cannot escape a
+// presence challenge left unanswered.
+func TestCapAndChallengeCarryAcrossSessions(t *testing.T) {
+	dbtest.Each(t, migrate, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)}
+		p := DefaultPolicy()
+		p.DailyCap = time.Minute
+		p.ChallengeEvery = Range{Min: 40 * time.Second, Max: 40 * time.Second}
+		p.ChallengeTimeout = 30 * time.Second
+		st := newTestStore(t, gdb, c, p)
+		course := publishedTextCourse(t, st, "上限", 1800)
+		lesson := course.Lessons[0].ID
+
+		first, err := st.StartPlayback(ctx, learnerP, lesson)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var challenged *ChallengeView
+		for i := 0; i <= 3; i++ { // 45 s credited; a challenge falls due at 20 s (first wait: half of 40 s)
+			res, err := beat(t, st, learnerP, first, uint64(i+1), time.Duration(i)*15*time.Second, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Challenge != nil {
+				challenged = res.Challenge
+			}
+			c.Add(15 * time.Second)
+		}
+		if challenged == nil {
+			t.Fatal("no challenge in the first session")
+		}
+		// Reload without answering: the new session challenges at once,
+		// and only 15 s remain under the cap.
+		second, err := st.StartPlayback(ctx, learnerP, lesson)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second.CreditedTodayMS != 45_000 {
+			t.Fatalf("new session starts the day at %d ms, want 45000", second.CreditedTodayMS)
+		}
+		res, err := beat(t, st, learnerP, second, 1, 45*time.Second, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Challenge == nil {
+			t.Fatal("a reload escaped the unanswered challenge")
+		}
+		if err := st.Answer(ctx, learnerP, second.ID, res.Challenge.ID, res.Challenge.Code); err != nil {
+			t.Fatal(err)
+		}
+		for i := 2; i <= 4; i++ {
+			c.Add(15 * time.Second)
+			if _, err := beat(t, st, learnerP, second, uint64(i), time.Duration(i+1)*15*time.Second, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sum, err := st.HoursOf(ctx, learnerP, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		capped := false
+		for _, e := range sum.Excluded {
+			capped = capped || e.Reason == ReasonCap && e.WallMS > 0
+		}
+		if sum.OnlineMS != 60_000 || !capped {
+			t.Fatalf("credited %d ms (want the 60000 cap), exclusions %+v", sum.OnlineMS, sum.Excluded)
+		}
+	})
+}

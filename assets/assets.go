@@ -59,6 +59,32 @@ var Funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f%%", float64(n)*100/float64(d))
 	},
+	"durationText": durationText,
+	// percentOf is n of d in whole percent, 0 to 100.
+	"percentOf": func(n, d int64) int {
+		if d <= 0 {
+			return 0
+		}
+		return int(min(100, max(0, n*100/d)))
+	},
+}
+
+// durationText says a length of time given in milliseconds in Chinese:
+// "1 小时 5 分", "12 分钟", "3 分 20 秒", "45 秒".
+func durationText(ms int64) string {
+	sec := max(ms, 0) / 1000
+	h, m, s := sec/3600, sec%3600/60, sec%60
+	switch {
+	case h > 0 && m > 0:
+		return fmt.Sprintf("%d 小时 %d 分", h, m)
+	case h > 0:
+		return fmt.Sprintf("%d 小时", h)
+	case m > 0 && s > 0:
+		return fmt.Sprintf("%d 分 %d 秒", m, s)
+	case m > 0:
+		return fmt.Sprintf("%d 分钟", m)
+	}
+	return fmt.Sprintf("%d 秒", s)
 }
 
 var auditLabels = map[string]string{

@@ -41,6 +41,15 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// harnessOptions adjust a harness: the course store's watch policy and a
+// real-time clock for it (journeys that wait on heartbeats), and the PII
+// keys of a database another harness already seeded.
+type harnessOptions struct {
+	Policy          *course.Policy
+	RealTimeCourses bool
+	Keys            *pii.Keyring
+}
+
 type harness struct {
 	t        testing.TB
 	gdb      *gorm.DB
@@ -61,10 +70,19 @@ func eachDB(t *testing.T, fn func(t *testing.T, gdb *gorm.DB)) { dbtest.Each(t, 
 // newHarness serves a Server over gdb on a loopback httptest server.
 func newHarness(t testing.TB, gdb *gorm.DB) *harness {
 	t.Helper()
+	return newHarnessWith(t, gdb, harnessOptions{})
+}
+
+// newHarnessWith is newHarness adjusted by o.
+func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
+	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)}
-	keys, err := pii.LoadOrCreate(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
+	keys := o.Keys
+	if keys == nil {
+		var err error
+		if keys, err = pii.LoadOrCreate(t.TempDir()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rs := roster.NewStore(gdb, keys, clk.Now)
 	as := account.NewStore(gdb, account.Options{Now: clk.Now, BcryptCost: bcrypt.MinCost, PersonEnterprise: rs.PersonEnterprise})
@@ -74,6 +92,12 @@ func newHarness(t testing.TB, gdb *gorm.DB) *harness {
 	copt.Now = clk.Now
 	copt.Policy = course.DefaultPolicy()
 	copt.Policy.ChallengeEvery = course.Range{Min: time.Hour, Max: time.Hour}
+	if o.Policy != nil {
+		copt.Policy = *o.Policy
+	}
+	if o.RealTimeCourses {
+		copt.Now = time.Now
+	}
 	cs, err := course.NewStore(gdb, copt)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"gorm.io/gorm"
+
+	"anpei/account"
+	"anpei/course"
 )
 
 // TestPagesRender opens every page as every role: an allowed role gets the
@@ -14,13 +18,31 @@ func TestPagesRender(t *testing.T) {
 	eachDB(t, func(t *testing.T, gdb *gorm.DB) {
 		h := newHarness(t, gdb)
 		tn := seedTenants(t, h)
+		// A published course for everyone, so course and lesson pages open.
+		sys := account.System()
+		c, err := h.courses.CreateCourse(context.Background(), sys, course.CourseInput{Title: "页面测试课程", Category: "law"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := h.courses.AddLesson(context.Background(), sys, c.ID, course.LessonInput{Title: "第一课", Kind: course.KindText, Body: "<p>" + strings.Repeat("安全生产", 100) + "</p>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.courses.Publish(context.Background(), sys, c.ID); err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range h.srv.routes {
 			if !r.Page || r.Path == "/login" {
 				continue
 			}
 			path := r.Path
-			if strings.HasPrefix(path, "/enterprises/") {
+			switch {
+			case strings.HasPrefix(path, "/enterprises/"):
 				path = strings.ReplaceAll(path, ":id", itoa(tn.ownEnt))
+			case strings.HasPrefix(path, "/courses/"):
+				path = strings.ReplaceAll(path, ":id", itoa(c.ID))
+			case strings.HasPrefix(path, "/lessons/"):
+				path = strings.ReplaceAll(path, ":id", itoa(l.ID))
 			}
 			path = strings.ReplaceAll(path, ":id", itoa(tn.ownPerson))
 			if res := h.anon().do("GET", path, nil); res.status != 303 || !strings.HasPrefix(res.header.Get("Location"), "/login") {

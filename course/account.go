@@ -6,7 +6,8 @@ import "time"
 // which the position went from LastPosition to p1.
 //
 // The rules, in order: a superseded session credits nothing (parallel); an
-// interval longer than MaxHeartbeatGap credits nothing (gap); time after an
+// interval longer than MaxHeartbeatGap credits nothing (gap, or paused when
+// the last heartbeat said the player paused); time after an
 // unanswered challenge expired is idle. The remaining, usable, wall time
 // pays for the lesson content in order — first the lag carried from the
 // last heartbeat, then the newly played part — one second of wall time per
@@ -29,7 +30,15 @@ func (s *Session) account(t1 time.Time, p1 time.Duration, playing bool) Result {
 		return a.res
 	}
 	if wall > s.Policy.MaxHeartbeatGap {
-		a.exclude(ReasonGap, forward, wall)
+		if !s.LastPlaying {
+			// A long pause: the player said it paused and sends nothing
+			// until it plays again. Any move of the position meanwhile
+			// is a seek.
+			a.exclude(ReasonSeek, forward, 0)
+			a.exclude(ReasonPaused, Interval{}, wall)
+		} else {
+			a.exclude(ReasonGap, forward, wall)
+		}
 		s.pruneIdle(t1)
 		return a.res
 	}

@@ -211,6 +211,12 @@ func TestAccounting(t *testing.T) {
 			segs:     map[Reason]Intervals{ReasonGap: {iv(15, 90)}},
 		},
 		{
+			name:     "a long pause is a pause, not a gap",
+			steps:    []step{play(0, 0), play(15*sec, 15*sec), pause(16*sec, 16*sec), play(316*sec, 16*sec), play(331*sec, 31*sec)},
+			credited: Intervals{iv(0, 31)},
+			excluded: map[Reason]time.Duration{ReasonPaused: 300 * sec},
+		},
+		{
 			name:     "a gap of exactly MaxHeartbeatGap still counts",
 			steps:    []step{play(0, 0), play(60*sec, 60*sec)},
 			credited: Intervals{iv(0, 60)},

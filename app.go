@@ -14,6 +14,7 @@ import (
 	"anpei/course"
 	"anpei/course/fromroster"
 	"anpei/db"
+	"anpei/exam"
 	"anpei/fault"
 	"anpei/media"
 	"anpei/pii"
@@ -30,6 +31,7 @@ type app struct {
 	accounts *account.Store
 	roster   *roster.Store
 	courses  *course.Store
+	exams    *exam.Store
 	media    *media.Store
 }
 
@@ -68,6 +70,7 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 		db.Close(gdb)
 		return nil, err
 	}
+	a.exams = exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(a.roster), Unmet: a.courses.Unmet})
 	if a.media, err = media.NewStore(filepath.Join(s.Data, "uploads")); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("uploads directory: %w", err)

@@ -13,6 +13,7 @@ import (
 
 	"anpei/account"
 	"anpei/demo"
+	"anpei/exam"
 	"anpei/server"
 )
 
@@ -68,9 +69,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := demo.SeedCourses(ctx, a.courses, a.media); err != nil {
 			return fmt.Errorf("seed demo courses: %w", err)
 		}
+		if err := demo.SeedExams(ctx, a.accounts, a.roster, a.courses, a.exams, time.Now()); err != nil {
+			return fmt.Errorf("seed demo exams: %w", err)
+		}
 	}
 
-	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Media: a.media, Keys: a.keys, Logger: log})
+	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Media: a.media, Keys: a.keys, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -100,6 +104,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("serving", "addr", ln.Addr().String(), "dialect", a.dialect)
 
 	go purgeSessions(ctx, a.accounts, log)
+	go gradeDueAttempts(ctx, a.exams, log)
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.Data, log)
 	}
@@ -143,6 +148,28 @@ func purgeSessions(ctx context.Context, accounts *account.Store, log *slog.Logge
 			if _, err := accounts.PurgeExpired(ctx); err != nil {
 				log.Warn("purge sessions", "err", err)
 			}
+		}
+	}
+}
+
+// gradeDueAttempts grades, at start and every 15 s, the exam attempts
+// whose time ran out unsubmitted, also those of before a restart (the
+// deadlines are in the database).
+func gradeDueAttempts(ctx context.Context, exams *exam.Store, log *slog.Logger) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		n, err := exams.ExpireDue(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("grade due exam attempts", "err", err)
+		case n > 0:
+			log.Info("graded exam attempts whose time ran out", "attempts", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

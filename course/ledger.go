@@ -3,6 +3,7 @@ package course
 import (
 	"context"
 	"sort"
+	"strings"
 	"time"
 
 	"anpei/account"
@@ -247,4 +248,33 @@ func exclusionMessage(e ExclusionTotal) string {
 		return "有 " + itoa(int(e.SegMS/1000)) + " 秒课程内容未计入：" + e.Label
 	}
 	return itoa(e.Count) + " 次学习进度未计入：" + e.Label
+}
+
+// Unmet says, for each hours-table rule, why the person has not yet done
+// its requirement this year ("" when it is done, or when the rule does not
+// apply to them): the training an exam may require before a candidate
+// sits it.
+func (s *Store) Unmet(ctx context.Context, personID uint, rules []string) ([]string, error) {
+	l, err := s.opt.Learner(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := s.plan(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(rules))
+	for i, rule := range rules {
+		for _, r := range plan.Requirements {
+			if !strings.HasPrefix(r.Code, rule+":") || r.Status == hours.StatusDone {
+				continue
+			}
+			out[i] = "「" + r.Label + "」已完成 " + r.Done + " 学时，还需 " + r.Remaining + " 学时"
+			if r.Due != "" {
+				out[i] += "（截止 " + r.Due + "）"
+			}
+			break
+		}
+	}
+	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"anpei/audit"
 	"anpei/course"
 	"anpei/db"
+	"anpei/exam"
 	"anpei/roster"
 )
 
@@ -27,6 +28,7 @@ func Migrations() []db.Migration {
 		}},
 		{Version: 2, Name: "roster: reference data, enterprises, people", Up: roster.AutoMigrate},
 		{Version: 3, Name: "courses, playback sessions, the training ledger, offline training", Up: course.AutoMigrate},
+		{Version: 4, Name: "question bank, exams, attempts, the wrong-question book", Up: exam.AutoMigrate},
 	}
 }
 

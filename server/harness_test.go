@@ -22,6 +22,7 @@ import (
 	"anpei/course"
 	"anpei/course/fromroster"
 	"anpei/db/dbtest"
+	"anpei/exam"
 	"anpei/media"
 	"anpei/pii"
 	"anpei/roster"
@@ -59,6 +60,7 @@ type harness struct {
 	accounts *account.Store
 	roster   *roster.Store
 	courses  *course.Store
+	exams    *exam.Store
 	logs     *bytes.Buffer
 }
 
@@ -106,14 +108,15 @@ func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	es := exam.NewStore(gdb, exam.Options{Now: copt.Now, Candidate: fromroster.Candidate(rs), Unmet: cs.Unmet})
 	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10},
-		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Media: ms, Keys: keys, Logger: log})
+		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Media: ms, Keys: keys, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, logs: logs}
+	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, exams: es, logs: logs}
 }
 
 type lockedWriter struct {

@@ -67,6 +67,7 @@ func (s *Server) register() {
 
 	s.registerRoster()
 	s.registerCourses()
+	s.registerExams()
 	s.registerLearnPages()
 	s.registerAuthorPages()
 

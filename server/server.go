@@ -17,6 +17,7 @@ import (
 	"anpei/account"
 	"anpei/assets"
 	"anpei/course"
+	"anpei/exam"
 	"anpei/media"
 	"anpei/pii"
 	"anpei/roster"
@@ -49,6 +50,7 @@ type Deps struct {
 	Accounts *account.Store
 	Roster   *roster.Store
 	Courses  *course.Store
+	Exams    *exam.Store
 	Media    *media.Store
 	Keys     *pii.Keyring
 	Logger   *slog.Logger

@@ -1,4 +1,4 @@
-// Package fromroster connects the course store to the roster: a person's
+// Package fromroster connects the course and exam stores to the roster: a person's
 // facts for audiences and plans, an enterprise's people, the roster's scope
 // and its reference codes. main and the server tests wire it the same way.
 package fromroster
@@ -8,6 +8,7 @@ import (
 
 	"anpei/account"
 	"anpei/course"
+	"anpei/exam"
 	"anpei/hours"
 	"anpei/roster"
 )
@@ -124,4 +125,23 @@ func (c courseRoster) codes(ctx context.Context) (map[string]bool, map[string]bo
 	}
 	items, err := c.rs.OperationItemSet(ctx)
 	return industries, items, err
+}
+
+// Candidate returns the exam store's view of a roster person.
+func Candidate(rs *roster.Store) func(ctx context.Context, id uint) (exam.Candidate, error) {
+	return func(ctx context.Context, id uint) (exam.Candidate, error) {
+		p, err := rs.Person(ctx, account.System(), id)
+		if err != nil {
+			return exam.Candidate{}, err
+		}
+		c := exam.Candidate{PersonID: p.ID, Name: p.Name, Categories: p.Categories, Items: p.OperationItems}
+		if p.EnterpriseID != 0 {
+			e, err := rs.Enterprise(ctx, account.System(), p.EnterpriseID)
+			if err != nil {
+				return exam.Candidate{}, err
+			}
+			c.Industry = e.IndustryCode
+		}
+		return c, nil
+	}
 }

@@ -51,6 +51,9 @@ func (f Format) Label() string {
 // The import errors. Problems inside a readable file are Details of
 // ErrImportInvalid; the others refuse the file as a whole.
 var (
+	// ErrImportFormatUnknown: Parse was asked for a format it does not
+	// have (a caller's mistake, not the file's).
+	ErrImportFormatUnknown = fault.New(fault.Invalid, "question_import_format_unknown", "不支持的题库格式，只能是 xlsx、gift 或 aiken")
 	// ErrImportTooLarge: the file is over Limits.MaxFileSize.
 	ErrImportTooLarge = fault.New(fault.TooLarge, "question_import_too_large", "文件超过10MB，请拆分为多个文件后分批上传")
 	// ErrImportFormat: the content is none of the formats (or not the one
@@ -163,9 +166,15 @@ type Parsed struct {
 // (bad cells and lines, unsupported GIFT kinds, questions repeated within
 // the file — same type and stem — reported on the later one), or one of
 // the file-level refusals ErrImportTooLarge, ErrImportFormat,
-// ErrImportUnzipLimit, ErrImportTooMany and ErrImportEmpty. A reader that
-// fails gives an internal *fault.Error. Hostile input never panics.
+// ErrImportUnzipLimit, ErrImportTooMany and ErrImportEmpty (and
+// ErrImportFormatUnknown when format is none of the Formats). A reader
+// that fails gives an internal *fault.Error. Hostile input never panics.
 func Parse(format Format, r io.ReaderAt, size int64, lim Limits) (Parsed, error) {
+	switch format {
+	case "", FormatXLSX, FormatGIFT, FormatAiken:
+	default:
+		return Parsed{}, ErrImportFormatUnknown.WithMessage("不支持的题库格式“%s”，只能是 xlsx、gift 或 aiken", clip(string(format)))
+	}
 	lim = lim.orDefaults()
 	if size > lim.MaxFileSize {
 		return Parsed{}, ErrImportTooLarge.WithMessage("文件超过%s，请拆分为多个文件后分批上传", sizeLabel(lim.MaxFileSize))
@@ -181,13 +190,8 @@ func Parse(format Format, r io.ReaderAt, size int64, lim Limits) (Parsed, error)
 	if format == "" && zipped {
 		format = FormatXLSX
 	}
-	switch format {
-	case FormatXLSX:
+	if format == FormatXLSX {
 		return parseXLSX(r, size, lim)
-	case "", FormatGIFT, FormatAiken:
-	default:
-		return Parsed{}, fault.New(fault.Invalid, "question_import_format_unknown",
-			fmt.Sprintf("不支持的题库格式“%s”，只能是 xlsx、gift 或 aiken", clip(string(format))))
 	}
 	if zipped {
 		return Parsed{}, ErrImportFormat.WithMessage("上传的是Excel工作簿或压缩包，不是%s文本文件；Excel题库请选择“Excel”格式导入", format.Label())
@@ -210,7 +214,7 @@ func Parse(format Format, r io.ReaderAt, size int64, lim Limits) (Parsed, error)
 	if err != nil {
 		return Parsed{}, err
 	}
-	return finish(format, drafts, nil, lim, textLocator)
+	return finish(format, drafts, lim, textLocator)
 }
 
 // draft is one question as a parser read it, before the rules.
@@ -293,7 +297,8 @@ func detailAt(row int, loc locator, field string, option int, msg string) fault.
 // finish fills defaults, normalizes and validates every draft, finds
 // questions repeated within the file, and returns the clean result or the
 // refusal listing every problem.
-func finish(format Format, drafts []draft, problems []fault.Detail, lim Limits, loc locator) (Parsed, error) {
+func finish(format Format, drafts []draft, lim Limits, loc locator) (Parsed, error) {
+	var problems []fault.Detail
 	out := Parsed{Format: format, Questions: make([]Question, 0, len(drafts)), Rows: make([]int, 0, len(drafts))}
 	first := make(map[string]int, len(drafts))
 	for _, d := range drafts {

@@ -57,7 +57,7 @@ func TestParseRefusesFormats(t *testing.T) {
 		{"binary", "", []byte("abc\x00\x01\x02def"), exam.ErrImportFormat, "不是文本文件"},
 		{"xlsx named gift", exam.FormatGIFT, xlsx, exam.ErrImportFormat, "不是GIFT文本文件"},
 		{"xlsx named aiken", exam.FormatAiken, xlsx, exam.ErrImportFormat, "不是Aiken文本文件"},
-		{"unknown format", "csv", []byte("x"), nil, "不支持的题库格式“csv”"},
+		{"unknown format", "csv", []byte("x"), exam.ErrImportFormatUnknown, "不支持的题库格式“csv”"},
 		{"not GB18030 either", "", []byte{0xff, 0xfe - 1, 0x81, 0x20}, exam.ErrImportFormat, "编码无法识别"},
 		{"rtf", "", []byte(`{\rtf1\ansi 题 {=甲 ~乙}}`), exam.ErrImportFormat, "RTF"},
 		{"gzip", "", []byte{0x1f, 0x8b, 8, 0}, exam.ErrImportFormat, "压缩包"},

@@ -64,7 +64,8 @@ type problem struct {
 // for single and judge, at least two for multiple; the explanation has at
 // most 2000 characters; the difficulty is 0 (not set) to 5; the category
 // is present with at most 50 characters; the status is empty (the store's
-// default) or a known one; audience lists hold no empty or repeated codes.
+// default) or a known one; audience lists hold no empty or repeated codes,
+// and no code holds a list separator (, 、 ;).
 // Text holds no control characters other than tab and line breaks.
 func Validate(q Question) []fault.Detail {
 	ps := validate(q)
@@ -150,6 +151,8 @@ func validate(q Question) []problem {
 				add(a.field, -1, "%s中有空项，请删除多余的分隔符", a.label)
 			case c != strings.TrimSpace(c) || badText(c) || strings.ContainsAny(c, "\r\n\t"):
 				add(a.field, -1, "%s“%s”含有空白或控制字符，请删除", a.label, clip(c))
+			case strings.ContainsAny(c, ",，、;；"):
+				add(a.field, -1, "%s“%s”中含有分隔符，每一项请单独填写", a.label, clip(c))
 			case utf8.RuneCountInString(c) > MaxAudienceLen:
 				add(a.field, -1, "%s“%s”过长（最多 %d 个字）", a.label, clip(c), MaxAudienceLen)
 			case seen[c]:

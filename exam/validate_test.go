@@ -101,6 +101,7 @@ func TestValidate(t *testing.T) {
 		{"bad status", with(qbSingle(), func(q *exam.Question) { q.Status = "deleted" }), exam.FieldStatus, "“deleted”无法识别"},
 		{"empty audience", with(qbSingle(), func(q *exam.Question) { q.Industries = []string{""} }), exam.FieldIndustries, "空项"},
 		{"repeated audience", with(qbSingle(), func(q *exam.Question) { q.Items = []string{"1.1", "1.1"} }), exam.FieldItems, "重复"},
+		{"audience separator", with(qbSingle(), func(q *exam.Question) { q.Industries = []string{"coal,metal"} }), exam.FieldIndustries, "分隔符"},
 		{"audience spaces", with(qbSingle(), func(q *exam.Question) { q.Categories = []string{" other"} }), exam.FieldCategories, "空白"},
 	}
 	for _, tt := range tests {

@@ -68,6 +68,9 @@ const (
 	colCount
 )
 
+// The option columns are MaxOptions wide: this fails to compile otherwise.
+var _ = [1]struct{}{}[colOptionF-colOptionA-(MaxOptions-1)]
+
 // sheetColumn is one column of the question sheet.
 type sheetColumn struct {
 	header   string
@@ -282,9 +285,9 @@ func parseXLSX(r io.ReaderAt, size int64, lim Limits) (Parsed, error) {
 	loc := hdr.locator(cols)
 	drafts := make([]draft, 0, len(rows))
 	for _, raw := range rows {
-		drafts = append(drafts, parseSheetRow(raw, loc, lim))
+		drafts = append(drafts, parseSheetRow(raw, cols, loc, lim))
 	}
-	return finish(FormatXLSX, drafts, nil, lim, loc)
+	return finish(FormatXLSX, drafts, lim, loc)
 }
 
 // checkPackage refuses what is not an .xlsx package within the limits,
@@ -527,8 +530,7 @@ func markFormulas(f *excelize.File, sheet string, hdr *sheetHeader, rows []sheet
 
 // parseSheetRow reads one row into a draft, reporting the cells it cannot
 // read; the rules are applied by finish.
-func parseSheetRow(raw sheetRow, loc locator, lim Limits) draft {
-	cols := sheetColumns()
+func parseSheetRow(raw sheetRow, cols []sheetColumn, loc locator, lim Limits) draft {
 	d := draft{row: raw.num}
 	fail := func(col int, format string, args ...any) {
 		d.fail(loc, cols[col].field, cols[col].option, format, args...)
@@ -1006,6 +1008,3 @@ func writeHelpSheet(f *excelize.File, st sheetStyles, export bool) error {
 	}
 	return nil
 }
-
-// The option columns run from A to F.
-var _ = [1]struct{}{}[colOptionF-colOptionA-(MaxOptions-1)]

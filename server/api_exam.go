@@ -5,12 +5,14 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"anpei/account"
 	"anpei/exam"
 	"anpei/fault"
+	"anpei/roster"
 )
 
 var examStaff = adminsOf(account.RoleAdmin, account.RoleTrainer, account.RoleRegulator)
@@ -83,7 +85,12 @@ func (s *Server) importQuestions(c *gin.Context) {
 		s.fail(c, fault.Wrap(err, "read upload"))
 		return
 	}
-	lim := exam.Limits{ImportOptions: exam.ImportOptions{DefaultCategory: c.Query("default_category")}}
+	resolve, err := s.audienceResolver(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	lim := exam.Limits{ImportOptions: exam.ImportOptions{DefaultCategory: c.Query("default_category"), Resolve: resolve}}
 	switch c.Query("status") {
 	case "", "draft":
 	case "active":
@@ -104,6 +111,44 @@ func (s *Server) importQuestions(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, rep)
+}
+
+// audienceResolver reads the audience cells of a question file: person
+// categories, industries and operation items by code, by name, or as
+// "code name" (the template's examples).
+func (s *Server) audienceResolver(c *gin.Context) (func(exam.AudienceKind, string) (string, bool), error) {
+	ctx := c.Request.Context()
+	industries, err := s.deps.Roster.Industries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.deps.Roster.OperationItems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[exam.AudienceKind]map[string]string{exam.AudienceIndustry: {}, exam.AudienceItem: {}}
+	for _, in := range industries {
+		names[exam.AudienceIndustry][in.Code], names[exam.AudienceIndustry][in.Name] = in.Code, in.Code
+	}
+	for _, it := range items {
+		names[exam.AudienceItem][it.Code], names[exam.AudienceItem][it.Name] = it.Code, it.Code
+		names[exam.AudienceItem][it.Code+" "+it.Name] = it.Code
+	}
+	return func(kind exam.AudienceKind, text string) (string, bool) {
+		text = strings.TrimSpace(text)
+		if kind == exam.AudiencePersonCategory {
+			cat, ok := roster.ParseCategory(text)
+			return cat.Code(), ok
+		}
+		if code, ok := names[kind][text]; ok {
+			return code, true
+		}
+		if first, _, ok := strings.Cut(text, " "); ok {
+			code, ok := names[kind][first]
+			return code, ok
+		}
+		return "", false
+	}, nil
 }
 
 func (s *Server) questionTemplate(c *gin.Context) {

@@ -70,7 +70,7 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 		db.Close(gdb)
 		return nil, err
 	}
-	a.exams = exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(a.roster), Unmet: a.courses.Unmet})
+	a.exams = exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(a.roster), Unmet: a.courses.Unmet, CanSee: fromroster.CanSee(a.roster)})
 	if a.media, err = media.NewStore(filepath.Join(s.Data, "uploads")); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("uploads directory: %w", err)

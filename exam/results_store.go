@@ -66,8 +66,12 @@ func (s *Store) ExamAttempts(ctx context.Context, p account.Principal, examID ui
 	}
 	now := s.now()
 	names := map[uint]string{}
+	visible := map[uint]bool{}
 	out := make([]AttemptRowView, 0, len(rows))
 	for _, r := range rows {
+		if !s.visible(ctx, p, r.PersonID, visible) {
+			continue
+		}
 		name, ok := names[r.PersonID]
 		if !ok && s.opt.Candidate != nil {
 			if c, err := s.opt.Candidate(ctx, r.PersonID); err == nil {
@@ -87,6 +91,20 @@ func (s *Store) ExamAttempts(ctx context.Context, p account.Principal, examID ui
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// visible reports whether p may see person id's results, memoized in seen:
+// authors see every candidate; a regulator those of their jurisdiction.
+func (s *Store) visible(ctx context.Context, p account.Principal, id uint, seen map[uint]bool) bool {
+	if canAuthor(p) || p.SeesWholeDistrict() || s.opt.CanSee == nil {
+		return true
+	}
+	ok, known := seen[id]
+	if !known {
+		ok = s.opt.CanSee(ctx, p, id) == nil
+		seen[id] = ok
+	}
+	return ok
 }
 
 // ExportResults writes an exam's attempts as xlsx and audits the export.
@@ -154,7 +172,11 @@ func (s *Store) Stats(ctx context.Context, p account.Principal, examID uint) ([]
 		return nil, asFault(err)
 	}
 	results := make([]Result, 0, len(rows))
+	visible := map[uint]bool{}
 	for _, r := range rows {
+		if !s.visible(ctx, p, r.PersonID, visible) {
+			continue
+		}
 		var a Attempt
 		if err := json.Unmarshal([]byte(r.State), &a); err != nil {
 			return nil, fault.Wrap(err, "exam: decode attempt")

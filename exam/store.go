@@ -35,6 +35,9 @@ type Options struct {
 	// has not done its requirement ("" when done): the eligibility check
 	// of an exam with required hours.
 	Unmet func(ctx context.Context, personID uint, rules []string) ([]string, error)
+	// CanSee returns nil when p may see person id (the roster's scope): a
+	// regulator sees the results of the people in their jurisdiction only.
+	CanSee func(ctx context.Context, p account.Principal, personID uint) error
 	// Grace is the slack after a deadline for answers in flight.
 	Grace time.Duration
 }

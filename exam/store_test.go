@@ -286,3 +286,38 @@ func TestConcurrentStartsOneLiveAttempt(t *testing.T) {
 		}
 	})
 }
+
+// TestResultsScopedToJurisdiction: a town regulator sees the attempts of
+// the people in their town only; a trainer sees all.
+func TestResultsScopedToJurisdiction(t *testing.T) {
+	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
+		st := testStore(gdb, c)
+		st.opt.Unmet = nil
+		st.opt.CanSee = func(_ context.Context, p account.Principal, id uint) error {
+			if id == 42 {
+				return nil
+			}
+			return ErrAttemptNotFound
+		}
+		bank(t, st)
+		e, err := st.CreateExam(ctx, author, ExamInput{Title: "考试", Blueprint: blueprint10()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []account.Principal{cand1, cand2} {
+			if _, err := st.Start(ctx, p, e.ID, "", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		town := account.Principal{UserID: 3, Role: account.RoleRegulator, JurisdictionKind: account.JurisdictionTown, JurisdictionCode: "530302001"}
+		rows, err := st.ExamAttempts(ctx, town, e.ID)
+		if err != nil || len(rows) != 1 || rows[0].PersonID != 42 {
+			t.Fatalf("town regulator sees %+v, %v", rows, err)
+		}
+		if rows, _ := st.ExamAttempts(ctx, author, e.ID); len(rows) != 2 {
+			t.Fatalf("trainer sees %d attempts, want 2", len(rows))
+		}
+	})
+}

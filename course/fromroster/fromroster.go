@@ -127,6 +127,11 @@ func (c courseRoster) codes(ctx context.Context) (map[string]bool, map[string]bo
 	return industries, items, err
 }
 
+// CanSee returns the roster's scope check: nil when p may see person id.
+func CanSee(rs *roster.Store) func(ctx context.Context, p account.Principal, id uint) error {
+	return courseRoster{rs}.canSee
+}
+
 // Candidate returns the exam store's view of a roster person.
 func Candidate(rs *roster.Store) func(ctx context.Context, id uint) (exam.Candidate, error) {
 	return func(ctx context.Context, id uint) (exam.Candidate, error) {

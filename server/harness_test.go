@@ -108,7 +108,7 @@ func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es := exam.NewStore(gdb, exam.Options{Now: copt.Now, Candidate: fromroster.Candidate(rs), Unmet: cs.Unmet})
+	es := exam.NewStore(gdb, exam.Options{Now: copt.Now, Candidate: fromroster.Candidate(rs), Unmet: cs.Unmet, CanSee: fromroster.CanSee(rs)})
 	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10},
 		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Media: ms, Keys: keys, Logger: log})
 	if err != nil {

@@ -69,6 +69,9 @@ func (s *Store) Start(ctx context.Context, p account.Principal, id uint, ip, dev
 	kind := "exam"
 	if e.Practice {
 		kind = "practice"
+		if err := s.examRunning(ctx, cand.PersonID); err != nil {
+			return AttemptOut{}, err
+		}
 	}
 	if live, err := s.liveAttempt(ctx, liveKey(kind, e.ID, cand.PersonID)); err != nil || live != nil {
 		if err != nil {
@@ -371,6 +374,9 @@ func (s *Store) SaveAnswer(ctx context.Context, p account.Principal, id uint, no
 		out.Choice = []string{}
 	}
 	if row.Practice {
+		if err := s.examRunning(ctx, p.PersonID); err != nil {
+			return out, nil // saved; feedback waits until the exam is handed in
+		}
 		fb, err := s.feedback(ctx, id, no, choice)
 		if err != nil {
 			return Saved{}, err

@@ -67,6 +67,9 @@ var (
 	ErrQuestionNotFound = fault.New(fault.NotFound, "question_not_found", "试题不存在")
 	ErrNotCandidate     = fault.New(fault.Forbidden, "not_a_candidate", "只有已登记在花名册中的学员账号才能参加考试")
 	ErrInvalidExam      = fault.New(fault.Invalid, "exam_invalid", "考试设置有误，请按提示修改")
+	// ErrExamRunning: answers and practice feedback are withheld while the
+	// person has an exam attempt running (the same bank feeds both).
+	ErrExamRunning = fault.New(fault.Conflict, "exam_running", "您有正在进行的考试，交卷后才能使用练习和错题本")
 	// ErrNotEligible: required training hours are not done.
 	ErrNotEligible = fault.New(fault.Unprocessable, "exam_not_eligible", "您还不能参加本场考试：培训学时尚未完成")
 )
@@ -100,6 +103,22 @@ func forUpdate(tx *gorm.DB) *gorm.DB { return tx.Clauses(clause.Locking{Strength
 func record(tx *gorm.DB, p account.Principal, action, entity string, id uint, before, after any) error {
 	if err := audit.Record(tx, p.Actor(), action, entity, strconv.FormatUint(uint64(id), 10), before, after); err != nil {
 		return fault.Wrap(err, "exam: audit "+action)
+	}
+	return nil
+}
+
+// examRunning returns ErrExamRunning when the person has an unfinished
+// exam attempt (not practice) whose time is not up.
+func (s *Store) examRunning(ctx context.Context, personID uint) error {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&AttemptRow{}).
+		Where("person_id = ? AND practice = ? AND finished_at IS NULL AND deadline >= ?", personID, false, s.now().Add(-s.opt.Grace)).
+		Count(&n).Error
+	if err != nil {
+		return asFault(err)
+	}
+	if n > 0 {
+		return ErrExamRunning
 	}
 	return nil
 }

@@ -321,3 +321,43 @@ func TestResultsScopedToJurisdiction(t *testing.T) {
 		}
 	})
 }
+
+// TestNoAnswersDuringAnExam: while a candidate's exam runs, the 错题本,
+// 再练一遍 and practice papers (which show answers) are closed to them.
+func TestNoAnswersDuringAnExam(t *testing.T) {
+	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
+		st := testStore(gdb, c)
+		bank(t, st)
+		e, err := st.CreateExam(ctx, author, ExamInput{Title: "考试", Blueprint: blueprint10()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		practice, err := st.CreateExam(ctx, author, ExamInput{Title: "练习", Practice: true, Blueprint: blueprint10()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pa, err := st.Start(ctx, cand1, practice.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Start(ctx, cand1, e.ID, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.WrongBookOf(ctx, cand1); fault.As(err).Code != "exam_running" {
+			t.Fatalf("wrong book during an exam: %v", err)
+		}
+		if _, err := st.Retry(ctx, cand1, "", ""); fault.As(err).Code != "exam_running" {
+			t.Fatalf("retry during an exam: %v", err)
+		}
+		saved, err := st.SaveAnswer(ctx, cand1, pa.ID, 1, []string{"A"})
+		if err != nil || saved.Feedback != nil {
+			t.Fatalf("practice feedback during an exam: %+v, %v", saved.Feedback, err)
+		}
+		c.Add(31 * time.Minute) // the exam's time is up: practice opens again
+		if _, err := st.WrongBookOf(ctx, cand1); err != nil {
+			t.Fatalf("wrong book after the exam: %v", err)
+		}
+	})
+}

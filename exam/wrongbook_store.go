@@ -62,6 +62,9 @@ func (s *Store) WrongBookOf(ctx context.Context, p account.Principal) ([]WrongIt
 	if p.Role != account.RoleLearner || p.PersonID == 0 {
 		return nil, ErrNotCandidate
 	}
+	if err := s.examRunning(ctx, p.PersonID); err != nil {
+		return nil, err
+	}
 	var rows []WrongRow
 	if err := s.db.WithContext(ctx).Where("person_id = ?", p.PersonID).Order("misses DESC, last_missed DESC").Find(&rows).Error; err != nil {
 		return nil, asFault(err)
@@ -98,6 +101,9 @@ func (s *Store) WrongBookOf(ctx context.Context, p account.Principal) ([]WrongIt
 func (s *Store) Retry(ctx context.Context, p account.Principal, ip, device string) (AttemptOut, error) {
 	cand, err := s.candidateOf(ctx, p)
 	if err != nil {
+		return AttemptOut{}, err
+	}
+	if err := s.examRunning(ctx, cand.PersonID); err != nil {
 		return AttemptOut{}, err
 	}
 	key := liveKey("retry", 0, cand.PersonID)

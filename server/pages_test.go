@@ -31,6 +31,8 @@ func TestPagesRender(t *testing.T) {
 		if _, err := h.courses.Publish(context.Background(), sys, c.ID); err != nil {
 			t.Fatal(err)
 		}
+		// An open exam for everyone, so /exams/:id… pages open.
+		examID := pagesExam(t, h)
 		for _, r := range h.srv.routes {
 			if !r.Page || r.Path == "/login" {
 				continue
@@ -43,6 +45,8 @@ func TestPagesRender(t *testing.T) {
 				path = strings.ReplaceAll(path, ":id", itoa(c.ID))
 			case strings.HasPrefix(path, "/lessons/"):
 				path = strings.ReplaceAll(path, ":id", itoa(l.ID))
+			case strings.HasPrefix(path, "/exams/"):
+				path = strings.ReplaceAll(path, ":id", itoa(examID))
 			}
 			path = strings.ReplaceAll(path, ":id", itoa(tn.ownPerson))
 			if res := h.anon().do("GET", path, nil); res.status != 303 || !strings.HasPrefix(res.header.Get("Location"), "/login") {
@@ -86,7 +90,8 @@ func pageScoped(path, user string) bool {
 		// the own enterprise and person are outside the town regulator's town
 		return strings.HasPrefix(path, "/enterprises/") || strings.HasPrefix(path, "/people/") || path == "/audit"
 	case "learner":
-		return strings.HasPrefix(path, "/people/") // another person than themself
+		// another person than themself; an attempt ID that is not theirs
+		return strings.HasPrefix(path, "/people/") || strings.HasPrefix(path, "/attempts/")
 	case "trainer":
 		return strings.HasPrefix(path, "/people/")
 	}

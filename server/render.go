@@ -51,10 +51,16 @@ func navFor(p account.Principal) []navItem {
 	case account.RoleTrainer:
 		items = append(items, navItem{Href: "/courses", Label: "课程管理"})
 	case account.RoleLearner:
-		items = append(items, navItem{Href: "/learn", Label: "我的学习"}, navItem{Href: "/courses", Label: "课程"})
+		items = append(items, navItem{Href: "/learn", Label: "我的学习"}, navItem{Href: "/courses", Label: "课程"}, navItem{Href: "/exams", Label: "在线考试"})
 	}
 	if p.Is(account.RoleAdmin, account.RoleRegulator) {
 		items = append(items, navItem{Href: "/courses", Label: "课程"})
+	}
+	switch p.Role {
+	case account.RoleAdmin, account.RoleTrainer:
+		items = append(items, navItem{Href: "/exam-admin", Label: "题库与考试"})
+	case account.RoleRegulator:
+		items = append(items, navItem{Href: "/exam-admin", Label: "考试"})
 	}
 	return items
 }

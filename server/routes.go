@@ -68,6 +68,8 @@ func (s *Server) register() {
 	s.registerRoster()
 	s.registerCourses()
 	s.registerExams()
+	s.registerExamPages()
+	s.registerExamAdminPages()
 	s.registerLearnPages()
 	s.registerAuthorPages()
 

@@ -551,6 +551,10 @@ func startCrashServer(t *testing.T, bin, data, dsn string) *crashServer {
 	}
 	go func() { s.done <- cmd.Wait() }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			logs := s.logs.String()
+			t.Logf("server on %s, the last of its log:\n%s", addr, logs[max(0, len(logs)-6000):])
+		}
 		if !s.terminated {
 			cmd.Process.Kill()
 			<-s.done

@@ -101,8 +101,8 @@ func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
-// MySQLDSN normalises a go-sql-driver DSN: utf8mb4, parseTime, UTC and
-// strict mode, whatever the operator wrote. It returns an error when the DSN
+// MySQLDSN normalises a go-sql-driver DSN: utf8mb4, parseTime, UTC, strict
+// mode and client-side interpolation, whatever the operator wrote. It returns an error when the DSN
 // does not parse.
 func MySQLDSN(raw string) (string, error) {
 	c, err := gomysql.ParseDSN(raw)
@@ -117,6 +117,11 @@ func MySQLDSN(raw string) (string, error) {
 	if c.Params == nil {
 		c.Params = map[string]string{}
 	}
+	// Statements with arguments are interpolated by the driver (safely, for
+	// utf8mb4) instead of prepared and closed on the server: one round trip
+	// per statement instead of three, which halves the cost of a heartbeat
+	// or an exam answer on MariaDB (measured by BenchmarkExam2000).
+	c.InterpolateParams = true
 	c.Params["time_zone"] = "'+00:00'"
 	c.Params["sql_mode"] = "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'"
 	if c.Timeout == 0 {

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
+	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -62,6 +64,7 @@ func (s *Store) ImportQuestions(ctx context.Context, p account.Principal, parsed
 		return ImportReport{}, ErrForbidden
 	}
 	rep := ImportReport{Format: parsed.Format, DryRun: dryRun}
+	defer s.active.drop()
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		for i, q := range parsed.Questions {
 			if d := Validate(q); len(d) > 0 {
@@ -172,6 +175,7 @@ func (s *Store) SetQuestionStatus(ctx context.Context, p account.Principal, id u
 	if st != StatusDraft && st != StatusActive && st != StatusRetired {
 		return fault.Field("question_status_invalid", "status", "状态须为草稿、启用或停用")
 	}
+	defer s.active.drop()
 	return s.write(ctx, func(tx *gorm.DB) error {
 		var q BankQuestion
 		if err := forUpdate(tx).First(&q, id).Error; err != nil {
@@ -200,20 +204,63 @@ func (s *Store) ExportQuestions(ctx context.Context, p account.Principal) ([]Que
 	return out, nil
 }
 
-// pool loads the active questions whose audience includes c, for drawing.
+// poolTTL is how long the active bank is kept in memory for drawing. This
+// server drops it at once when it changes the bank; another server behind
+// the same database sees a change within poolTTL.
+const poolTTL = 10 * time.Second
+
+// activePool caches the active questions, decoded, with their audiences.
+type activePool struct {
+	mu    sync.Mutex
+	at    time.Time // monotonic reading of the load; zero: not loaded
+	items []pooled
+}
+
+type pooled struct {
+	BankItem
+	cats, industries, items string
+}
+
+func (ap *activePool) drop() {
+	ap.mu.Lock()
+	ap.at = time.Time{}
+	ap.mu.Unlock()
+}
+
+// pool returns the active questions whose audience includes c (all of them
+// for a zero Candidate), for drawing.
 func (s *Store) pool(ctx context.Context, c Candidate) ([]BankItem, error) {
+	all, err := s.activeQuestions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]BankItem, 0, len(all))
+	for _, q := range all {
+		if c.PersonID != 0 && !inAudience(c, q.cats, q.industries, q.items) {
+			continue
+		}
+		out = append(out, q.BankItem)
+	}
+	return out, nil
+}
+
+func (s *Store) activeQuestions(ctx context.Context) ([]pooled, error) {
+	s.active.mu.Lock()
+	defer s.active.mu.Unlock()
+	if !s.active.at.IsZero() && time.Since(s.active.at) < poolTTL {
+		return s.active.items, nil
+	}
 	var rows []BankQuestion
 	if err := s.db.WithContext(ctx).Where("status = ?", StatusActive).Order("id").Find(&rows).Error; err != nil {
 		return nil, asFault(err)
 	}
-	out := make([]BankItem, 0, len(rows))
+	items := make([]pooled, 0, len(rows))
 	for _, r := range rows {
-		if c.PersonID != 0 && !inAudience(c, r.AudienceCategories, r.AudienceIndustries, r.AudienceItems) {
-			continue
-		}
-		out = append(out, BankItem{ID: r.ID, Question: r.Question()})
+		items = append(items, pooled{BankItem: BankItem{ID: r.ID, Question: r.Question()},
+			cats: r.AudienceCategories, industries: r.AudienceIndustries, items: r.AudienceItems})
 	}
-	return out, nil
+	s.active.items, s.active.at = items, time.Now()
+	return items, nil
 }
 
 func likePattern(text string) string {

@@ -44,8 +44,9 @@ type Options struct {
 
 // Store is the question bank, the exams, the attempts and the 错题本.
 type Store struct {
-	db  *gorm.DB
-	opt Options
+	db     *gorm.DB
+	opt    Options
+	active *activePool
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).
@@ -56,7 +57,7 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 	if opt.Grace == 0 {
 		opt.Grace = DefaultGrace
 	}
-	return &Store{db: db, opt: opt}
+	return &Store{db: db, opt: opt, active: &activePool{}}
 }
 
 // The store's errors.

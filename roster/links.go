@@ -25,6 +25,21 @@ func (s *Store) PersonEnterprise(ctx context.Context, id uint) (uint, error) {
 	return p.EnterpriseID, nil
 }
 
+// EnterpriseIndustry returns the industry code of enterprise id, "" when
+// there is no such enterprise: one indexed read, for the stores that only
+// need to know which industry a person works in (course and exam
+// audiences).
+func (s *Store) EnterpriseIndustry(ctx context.Context, id uint) (string, error) {
+	var codes []string
+	if err := s.db.WithContext(ctx).Model(&Enterprise{}).Where("id = ?", id).Limit(1).Pluck("industry_code", &codes).Error; err != nil {
+		return "", fault.Wrap(err, "roster: enterprise industry")
+	}
+	if len(codes) == 0 {
+		return "", nil
+	}
+	return codes[0], nil
+}
+
 // Reseal re-encrypts, with the keyring's current key, every ID number
 // sealed with an older one, in batches, and returns how many it changed.
 // The lookup hash does not change. It is the second half of `anpei pii

@@ -43,12 +43,12 @@ func (c courseRoster) learnerFrom(ctx context.Context, p roster.Person) (course.
 	l := course.Learner{PersonID: p.ID, Name: p.Name, EnterpriseID: p.EnterpriseID, Categories: p.Categories, Items: p.OperationItems}
 	var ind roster.Industry
 	if p.EnterpriseID != 0 {
-		e, err := c.rs.Enterprise(ctx, sys, p.EnterpriseID)
+		code, err := c.rs.EnterpriseIndustry(ctx, p.EnterpriseID)
 		if err != nil {
 			return course.Learner{}, err
 		}
-		l.Industry = e.IndustryCode
-		if ind, err = c.industry(ctx, e.IndustryCode); err != nil {
+		l.Industry = code
+		if ind, err = c.industry(ctx, code); err != nil {
 			return course.Learner{}, err
 		}
 	}
@@ -141,11 +141,9 @@ func Candidate(rs *roster.Store) func(ctx context.Context, id uint) (exam.Candid
 		}
 		c := exam.Candidate{PersonID: p.ID, Name: p.Name, Categories: p.Categories, Items: p.OperationItems}
 		if p.EnterpriseID != 0 {
-			e, err := rs.Enterprise(ctx, account.System(), p.EnterpriseID)
-			if err != nil {
+			if c.Industry, err = rs.EnterpriseIndustry(ctx, p.EnterpriseID); err != nil {
 				return exam.Candidate{}, err
 			}
-			c.Industry = e.IndustryCode
 		}
 		return c, nil
 	}

@@ -47,7 +47,12 @@ func decode(c *gin.Context, dst any) error {
 func jsonError(err error) *fault.Error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
+	var own *fault.Error
 	switch {
+	case errors.As(err, &own):
+		// A value's own UnmarshalJSON said what is wrong (e.g. a score
+		// with two decimals).
+		return own
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {

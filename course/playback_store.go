@@ -81,6 +81,12 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 	if v.Status != StatusPublished {
 		return PlaybackStart{}, ErrLessonRetired
 	}
+	// The person's state row exists before the transaction locks it: a
+	// locking read of a missing row takes a gap lock on MySQL, and
+	// learners opening their first lesson together would deadlock.
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&WatchState{PersonID: learner.PersonID}).Error; err != nil {
+		return PlaybackStart{}, asFault(err)
+	}
 	var out PlaybackStart
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		now := s.now()
@@ -167,20 +173,11 @@ func carriedChallenge(tx *gorm.DB, sessionID string) (time.Time, error) {
 	return prev.NextChallengeAt, nil
 }
 
-// lockState returns the person's watch state, created if missing, locked
-// for the rest of the transaction.
+// lockState returns the person's watch state (StartPlayback creates it
+// beforehand), locked for the rest of the transaction.
 func lockState(tx *gorm.DB, personID uint) (WatchState, error) {
 	var st WatchState
-	err := forUpdate(tx).Where("person_id = ?", personID).Limit(1).Find(&st).Error
-	if err != nil || st.PersonID != 0 {
-		return st, err
-	}
-	// The person's first playback: create the row (a concurrent first
-	// playback may have just done so) and lock it.
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&WatchState{PersonID: personID}).Error; err != nil {
-		return WatchState{}, err
-	}
-	err = forUpdate(tx).Where("person_id = ?", personID).First(&st).Error
+	err := forUpdate(tx).Where("person_id = ?", personID).First(&st).Error
 	return st, err
 }
 

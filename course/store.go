@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -115,8 +116,18 @@ func pageBounds(limit, offset int) (int, int) {
 func (s *Store) now() time.Time { return s.opt.Now().UTC().Round(0).Truncate(time.Microsecond) }
 
 // write runs fn in one transaction and returns its error as a *fault.Error.
+// A transaction MySQL chose as a deadlock victim is run again (up to three
+// times): it was rolled back whole, so nothing is applied twice.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return asFault(s.db.WithContext(ctx).Transaction(fn))
+	var err error
+	for range 3 {
+		err = s.db.WithContext(ctx).Transaction(fn)
+		var me *mysql.MySQLError
+		if !errors.As(err, &me) || me.Number != 1213 {
+			break
+		}
+	}
+	return asFault(err)
 }
 
 func asFault(err error) error {

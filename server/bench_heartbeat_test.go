@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -94,9 +95,10 @@ func BenchmarkHeartbeat5000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	base := newBenchServer(b, "production settings (db.Open: pool of 32, server-side prepared statements)", gdb, installSQLStats(gdb), keys)
+	base := newBenchServer(b, "production settings (as db.Open opens the database)", gdb, installSQLStats(gdb), keys)
 	env := newBenchEnv(b, base, n)
 	ld := newLoad(b, env, base, workers)
+	ld.probeDSN = dsn
 	var variants []*benchServer
 	for _, spec := range strings.Split(os.Getenv("ANPEI_BENCH_COMPARE"), ",") {
 		if spec = strings.TrimSpace(spec); spec != "" {
@@ -448,6 +450,19 @@ func newBenchEnv(b *testing.B, srv *benchServer, n int) *benchEnv {
 	// index's supremum, then wait for each other's insert intention). The
 	// server answers such a request 500; here it is retried and counted.
 	start = time.Now()
+	if os.Getenv("ANPEI_BENCH_PRECREATE_STATE") == "1" {
+		// Experiment: the watch-state rows exist before the first
+		// playback (made here by plain autocommitted inserts), so
+		// StartPlayback's locking read finds its row and takes no gap lock.
+		states := make([]course.WatchState, n)
+		for i := range states {
+			states[i].PersonID = people[i]
+		}
+		if err := gdb.CreateInBatches(&states, 500).Error; err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("setup: EXPERIMENT watch_states rows created before the first playback")
+	}
 	var deadlocks atomic.Int64
 	parallel(b, n, 16, func(i int) error {
 		p := users[i].Principal()
@@ -543,6 +558,7 @@ type load struct {
 	profiles         map[string]int // CPU profiles written, by phase
 	nextMe, nextBeat atomic.Int64   // the learner whose turn it is
 	touched          time.Time      // when sessions' last_seen_at were last written
+	probeDSN         string         // of the database, for the open loop's probe
 }
 
 func newLoad(b *testing.B, env *benchEnv, srv *benchServer, workers int) *load {
@@ -618,8 +634,10 @@ type phase struct {
 	fail    string
 	d       snap    // diagnostics: the difference over the phase
 	wanted  float64 // open loop: the rate asked for
-	// open loop: latencies by 5-second window of the scheduled time
+	// open loop: latencies by 5-second window of the scheduled time, and
+	// what the probe saw in the same windows
 	windows [][]time.Duration
+	probes  []probeWindow
 }
 
 func (p phase) ok() int {
@@ -661,6 +679,12 @@ func (p phase) String() string {
 	for i, w := range p.windows {
 		slices.Sort(w)
 		fmt.Fprintf(&s, "\n    %2d–%2d s: %4d heartbeats, p50 %7.1f ms, p99 %7.1f, max %7.1f", 5*i, 5*i+5, len(w), quantile(w, 0.5), quantile(w, 0.99), quantile(w, 1))
+		if i < len(p.probes) {
+			pw := p.probes[i]
+			pct := func(d time.Duration) float64 { return 100 * d.Seconds() / 5 }
+			fmt.Fprintf(&s, " | probe commit p50 %5.2f ms, max %6.1f | CPU %% of a core: this process %3.0f, mariadbd %3.0f, others %3.0f",
+				quantile(pw.commits, 0.5), quantile(pw.commits, 1), pct(pw.self), pct(pw.db), pct(pw.other))
+		}
 	}
 	for st, body := range p.sample {
 		fmt.Fprintf(&s, "\n    e.g. %d: %.300s", st, body)
@@ -773,6 +797,8 @@ func (ld *load) openLoop(total int) phase {
 		wg sync.WaitGroup
 	)
 	start := time.Now().Add(50 * time.Millisecond)
+	stopProbe := ld.probe(start, &p)
+	defer stopProbe()
 	for k := 0; k < total; k++ {
 		at := start.Add(time.Duration(k) * every)
 		if d := time.Until(at); d > 0 {
@@ -800,8 +826,97 @@ func (ld *load) openLoop(total int) phase {
 	}
 	wg.Wait()
 	p.elapsed = time.Since(start)
+	stopProbe()
 	p.finish()
 	return p
+}
+
+// probeWindow is what the probe saw in a 5-second window of the open loop.
+type probeWindow struct {
+	commits               []time.Duration // of the probe's one-row transactions, sorted
+	self, db, other, busy time.Duration   // CPU time
+}
+
+// probe watches the open loop from start, in 5-second windows, until the
+// returned stop is called (stop may be called more than once): every
+// 100 ms it commits a one-row UPDATE on a connection of its own (how long
+// a commit, fsync included, takes at that moment), and at each window's
+// end it reads the CPU time of this process, of mariadbd and of the
+// machine. The windows end up in p.probes.
+func (ld *load) probe(start time.Time, p *phase) (stop func()) {
+	sqlDB, err := sql.Open("mysql", ld.probeDSN)
+	if err != nil {
+		ld.b.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(1)
+	ctx := context.Background()
+	for _, q := range []string{"CREATE TABLE IF NOT EXISTS bench_probe (id INT PRIMARY KEY, n INT NOT NULL) ENGINE=InnoDB", "INSERT IGNORE INTO bench_probe VALUES (1, 0)"} {
+		if _, err := sqlDB.ExecContext(ctx, q); err != nil {
+			ld.b.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	finished := make(chan []probeWindow)
+	go func() {
+		var windows []probeWindow
+		cpu := func() (self, db, busy time.Duration) {
+			var ru syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+			return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), mariadbCPU(), machineBusy()
+		}
+		self0, db0, busy0 := cpu()
+		closeWindow := func() {
+			self1, db1, busy1 := cpu()
+			w := &windows[len(windows)-1]
+			w.self, w.db, w.busy = self1-self0, db1-db0, busy1-busy0
+			w.other = max(w.busy-w.self-w.db, 0)
+			slices.Sort(w.commits)
+			self0, db0, busy0 = self1, db1, busy1
+		}
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				if len(windows) > 0 {
+					closeWindow()
+				}
+				finished <- windows
+				return
+			case now := <-tick.C:
+				if now.Before(start) {
+					continue
+				}
+				win := int(now.Sub(start) / (5 * time.Second))
+				for len(windows) <= win {
+					if len(windows) > 0 {
+						closeWindow()
+					}
+					windows = append(windows, probeWindow{})
+				}
+				t0 := time.Now()
+				tx, err := sqlDB.BeginTx(ctx, nil)
+				if err == nil {
+					if _, err = tx.ExecContext(ctx, "UPDATE bench_probe SET n = n + 1 WHERE id = 1"); err == nil {
+						err = tx.Commit()
+					} else {
+						tx.Rollback()
+					}
+				}
+				if err == nil {
+					windows[win].commits = append(windows[win].commits, time.Since(t0))
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			p.probes = <-finished
+			sqlDB.Close()
+		})
+	}
 }
 
 // measure runs a phase between two snapshots of the diagnostics and
@@ -840,6 +955,8 @@ type snap struct {
 	selfCPU    time.Duration
 	dbCPU      time.Duration
 	busyCPU    time.Duration // of the whole machine
+	gcs        uint32        // garbage collections of this process
+	gcPause    time.Duration // and their stop-the-world pauses
 	load       string        // load average; of a difference: "from → to"
 	statements map[string]sqlStat
 }
@@ -848,7 +965,8 @@ type snap struct {
 func (a snap) minus(b snap) snap {
 	d := snap{status: map[string]int64{}, statements: map[string]sqlStat{},
 		waitCount: a.waitCount - b.waitCount, waitTime: a.waitTime - b.waitTime,
-		selfCPU: a.selfCPU - b.selfCPU, dbCPU: a.dbCPU - b.dbCPU, busyCPU: a.busyCPU - b.busyCPU, load: b.load + " → " + a.load}
+		selfCPU: a.selfCPU - b.selfCPU, dbCPU: a.dbCPU - b.dbCPU, busyCPU: a.busyCPU - b.busyCPU, load: b.load + " → " + a.load,
+		gcs: a.gcs - b.gcs, gcPause: a.gcPause - b.gcPause}
 	for k, v := range a.status {
 		d.status[k] = v - b.status[k]
 	}
@@ -867,7 +985,8 @@ func (a snap) plus(b snap) snap {
 	}
 	d := snap{status: map[string]int64{}, statements: map[string]sqlStat{},
 		waitCount: a.waitCount + b.waitCount, waitTime: a.waitTime + b.waitTime,
-		selfCPU: a.selfCPU + b.selfCPU, dbCPU: a.dbCPU + b.dbCPU, busyCPU: a.busyCPU + b.busyCPU}
+		selfCPU: a.selfCPU + b.selfCPU, dbCPU: a.dbCPU + b.dbCPU, busyCPU: a.busyCPU + b.busyCPU,
+		gcs: a.gcs + b.gcs, gcPause: a.gcPause + b.gcPause}
 	from, _, _ := strings.Cut(a.load, " → ")
 	_, to, _ := strings.Cut(b.load, " → ")
 	d.load = from + " → " + to
@@ -911,6 +1030,9 @@ func (ld *load) snapshot() snap {
 	}
 	s.dbCPU = mariadbCPU()
 	s.busyCPU = machineBusy()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s.gcs, s.gcPause = ms.NumGC, time.Duration(ms.PauseTotalNs)
 	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
 		s.load = strings.Join(strings.Fields(string(l))[:3], " ")
 	}
@@ -947,8 +1069,8 @@ func (d snap) report(requests int, elapsed time.Duration) string {
 	fmt.Fprintf(&s, "\n    per request (MariaDB's global counters: other clients of the server count too): %.1f Questions; %.1f prepares + %.1f executes + %.1f closes of server-side prepared statements; %.2f BEGIN, %.2f COMMIT, %.2f ROLLBACK, %.1f SELECT, %.2f INSERT, %.2f UPDATE; %.2f redo-log writes, %.2f fsyncs",
 		per("Questions"), per("Com_stmt_prepare"), per("Com_stmt_execute"), per("Com_stmt_close"), per("Com_begin"), per("Com_commit"), per("Com_rollback"),
 		per("Com_select"), per("Com_insert"), per("Com_update"), per("Innodb_log_writes"), per("Innodb_data_fsyncs"))
-	fmt.Fprintf(&s, "\n    row-lock waits %d (%d ms in all); connection-pool waits %d (%.1f ms each on average)",
-		d.status["Innodb_row_lock_waits"], d.status["Innodb_row_lock_time"], d.waitCount, msPer(d.waitTime, d.waitCount))
+	fmt.Fprintf(&s, "\n    row-lock waits %d (%d ms in all); connection-pool waits %d (%.1f ms each on average); %d GCs of this process, %.1f ms of pauses in all",
+		d.status["Innodb_row_lock_waits"], d.status["Innodb_row_lock_time"], d.waitCount, msPer(d.waitTime, d.waitCount), d.gcs, msPer(d.gcPause, 1))
 	other := d.busyCPU - d.selfCPU - d.dbCPU
 	fmt.Fprintf(&s, "\n    CPU: this process (client and server) %.2f ms/request = %.0f%% of a core; mariadbd %.2f ms/request = %.0f%% of a core; other processes %.0f%% of a core (load average %s)",
 		msPer(d.selfCPU, int64(requests)), 100*d.selfCPU.Seconds()/elapsed.Seconds(),

@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"anpei/fault"
+	"anpei/xlsxguard"
 )
 
 // This file reads and writes the question bank workbook: one question per
@@ -441,7 +442,7 @@ func readQuestionSheet(r io.ReaderAt, size int64, lim Limits, sheetParts int, co
 		return &sheetHeader{problems: []fault.Detail{{Row: 1, Message: "第 1 行：未找到表头。第一行应为“" + strings.Join(names, "、") +
 			"”等列名，请下载模板，将题目粘贴到“" + sheetQuestions + "”工作表后重新上传"}}}, nil, nil
 	}
-	if mayHaveFormulas(f, sheetParts) {
+	if xlsxguard.MayHaveFormulas(f, sheetParts) {
 		markFormulas(f, sheet, hdr, out)
 	}
 	return hdr, out, nil
@@ -463,50 +464,6 @@ func pickSheet(f *excelize.File) string {
 		}
 	}
 	return ""
-}
-
-// mayHaveFormulas reports whether any worksheet of f could hold a formula,
-// so the exact, costly check runs only when it can find something. It
-// scans each worksheet part for an element named f (with or without a
-// namespace prefix); a false alarm costs only time, and a part it cannot
-// see counts as an alarm.
-func mayHaveFormulas(f *excelize.File, sheetParts int) bool {
-	seen, found := 0, false
-	f.Pkg.Range(func(k, v any) bool {
-		name, _ := k.(string)
-		name = strings.ToLower(name)
-		if !strings.HasPrefix(name, "xl/worksheets/") || !strings.HasSuffix(name, ".xml") || strings.Contains(name, "_rels") {
-			return true
-		}
-		seen++
-		b, ok := v.([]byte)
-		if !ok || hasFormulaElement(b) {
-			found = true
-			return false
-		}
-		return true
-	})
-	return found || seen < sheetParts
-}
-
-// hasFormulaElement reports whether b contains a start tag named "f" or
-// "prefix:f".
-func hasFormulaElement(b []byte) bool {
-	for {
-		i := bytes.IndexByte(b, '<')
-		if i < 0 {
-			return false
-		}
-		b = b[i+1:]
-		end := bytes.IndexAny(b, " \t\r\n/>")
-		if end < 0 {
-			return false
-		}
-		name := b[:end]
-		if bytes.Equal(name, []byte("f")) || bytes.HasSuffix(name, []byte(":f")) {
-			return true
-		}
-	}
 }
 
 // markFormulas flags every cell of rows, in one of our columns, that holds

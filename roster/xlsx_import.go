@@ -23,6 +23,7 @@ import (
 	"anpei/account"
 	"anpei/fault"
 	"anpei/ident"
+	"anpei/xlsxguard"
 )
 
 // This file reads a roster workbook (.xlsx) into PersonInput rows and
@@ -601,7 +602,7 @@ func readRosterSheet(ctx context.Context, r io.ReaderAt, size int64, lim Limits,
 			"”等列名，请下载模板，将名单粘贴到“人员名单”工作表后重新上传"}}
 		return out, nil
 	}
-	if mayHaveFormulas(f, sheetParts) {
+	if xlsxguard.MayHaveFormulas(f, sheetParts) {
 		markFormulas(f, sheet, hdr, out.rows)
 	}
 	return out, nil
@@ -639,51 +640,6 @@ func pickSheet(f *excelize.File) string {
 		}
 	}
 	return ""
-}
-
-// mayHaveFormulas reports whether any worksheet of f could hold a formula,
-// so the exact, costly check (excelize's GetCellFormula on a fully loaded
-// sheet, about twice the time of reading it) runs only when it can find
-// something. It scans each worksheet part for an element named f (with or
-// without a namespace prefix); a false alarm costs only time. A part it
-// cannot see counts as an alarm.
-func mayHaveFormulas(f *excelize.File, sheetParts int) bool {
-	seen, found := 0, false
-	f.Pkg.Range(func(k, v any) bool {
-		name, _ := k.(string)
-		name = strings.ToLower(name)
-		if !strings.HasPrefix(name, "xl/worksheets/") || !strings.HasSuffix(name, ".xml") || strings.Contains(name, "_rels") {
-			return true
-		}
-		seen++
-		b, ok := v.([]byte)
-		if !ok || hasFormulaElement(b) {
-			found = true
-			return false
-		}
-		return true
-	})
-	return found || seen < sheetParts
-}
-
-// hasFormulaElement reports whether b contains a start tag named "f" or
-// "prefix:f".
-func hasFormulaElement(b []byte) bool {
-	for {
-		i := bytes.IndexByte(b, '<')
-		if i < 0 {
-			return false
-		}
-		b = b[i+1:]
-		end := bytes.IndexAny(b, " \t\r\n/>")
-		if end < 0 {
-			return false
-		}
-		name := b[:end]
-		if bytes.Equal(name, []byte("f")) || bytes.HasSuffix(name, []byte(":f")) {
-			return true
-		}
-	}
 }
 
 // markFormulas flags every cell of rows, in an importable column, that

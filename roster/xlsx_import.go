@@ -59,6 +59,7 @@ const (
 	defaultMaxUnzipped = 100 << 20
 	defaultMaxRatio    = 200
 	defaultMaxRows     = 50000
+	defaultMaxCells    = 5_000_000
 
 	// ratioFloor: entries inflating to less than this are not ratio-checked
 	// (small XML parts compress very well and are harmless).
@@ -81,12 +82,16 @@ type Limits struct {
 	MaxUnzipped int64 // total inflated bytes of every zip entry
 	MaxRatio    int64 // inflated ÷ compressed size of any entry over 1 MiB
 	MaxRows     int   // data rows (blank rows not counted)
+	// MaxCells bounds the cells read, blank ones included: a row with one
+	// value far to the right reads as thousands of cells, and blank rows
+	// do not count toward MaxRows.
+	MaxCells int
 }
 
 // DefaultLimits returns the limits ImportRoster applies: 10 MiB files,
 // 100 MiB inflated, a compression ratio of 200 and 50,000 rows.
 func DefaultLimits() Limits {
-	return Limits{MaxFileSize: defaultMaxFileSize, MaxUnzipped: defaultMaxUnzipped, MaxRatio: defaultMaxRatio, MaxRows: defaultMaxRows}
+	return Limits{MaxFileSize: defaultMaxFileSize, MaxUnzipped: defaultMaxUnzipped, MaxRatio: defaultMaxRatio, MaxRows: defaultMaxRows, MaxCells: defaultMaxCells}
 }
 
 func (l Limits) orDefaults() Limits {
@@ -102,6 +107,9 @@ func (l Limits) orDefaults() Limits {
 	}
 	if l.MaxRows <= 0 {
 		l.MaxRows = d.MaxRows
+	}
+	if l.MaxCells <= 0 {
+		l.MaxCells = d.MaxCells
 	}
 	return l
 }
@@ -549,11 +557,20 @@ func readRosterSheet(ctx context.Context, r io.ReaderAt, size int64, lim Limits,
 		rowNum   int
 		dataRows int
 	)
+	cellsRead := 0
 	for rows.Next() {
 		rowNum++
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return out, ErrImportNotXLSX.WithMessage("工作表“%s”第 %d 行无法读取，请在Excel中重新保存后上传", sheet, rowNum)
+		}
+		if cellsRead += len(cells) + 1; cellsRead > lim.MaxCells {
+			return rosterSheet{}, ErrImportTooManyRows.WithMessage("工作表“%s”的单元格过多（读到第 %d 行已超过 %d 个，可能有大量空白行或名单以外的列），请只保留名单各列后重新上传", sheet, rowNum, lim.MaxCells)
+		}
+		if rowNum%progressEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return rosterSheet{}, fault.Wrap(err, "roster: read roster")
+			}
 		}
 		if hdr == nil {
 			if h := findHeader(cells, rowNum); h != nil {

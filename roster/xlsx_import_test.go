@@ -144,6 +144,17 @@ func TestImportRosterRefusesFiles(t *testing.T) {
 		if !errors.Is(err, roster.ErrImportTooLarge) {
 			t.Errorf("MaxFileSize 1000: error = %v, want %v", err, roster.ErrImportTooLarge)
 		}
+		// A few rows with a value in the last column read as 16,384 cells
+		// each: the cell budget stops them before they cost minutes.
+		far := map[string]string{}
+		for r := 2; r <= 40; r++ {
+			far["XFD"+strconv.Itoa(r)] = "x"
+		}
+		wide := xlWorkbook(t, nil, nil, nil, far)
+		_, err = e.store.ParseRoster(e.ctx, bytes.NewReader(wide), int64(len(wide)), roster.Limits{MaxCells: 100_000})
+		if !errors.Is(err, roster.ErrImportTooManyRows) || !strings.Contains(err.Error(), "单元格过多") {
+			t.Errorf("40 rows reaching column XFD with MaxCells 100000: error = %v, want the cell budget", err)
+		}
 		if after := e.counts(t); after != before {
 			t.Errorf("rows %v → %v, want nothing written", before, after)
 		}

@@ -14,6 +14,7 @@ import (
 	"anpei/fault"
 	"anpei/media"
 	"anpei/roster"
+	"anpei/sqltext"
 )
 
 // Audience says who a course is for: person categories, industries and
@@ -83,8 +84,8 @@ func (s *Store) checkCourse(ctx context.Context, in CourseInput) (Version, error
 		}
 		v.AudienceCategories |= uint8(c)
 	}
-	v.AudienceIndustries = codeList(in.Audience.Industries)
-	v.AudienceItems = codeList(in.Audience.Items)
+	v.AudienceIndustries = sqltext.CodeList(in.Audience.Industries)
+	v.AudienceItems = sqltext.CodeList(in.Audience.Items)
 	if len(v.AudienceIndustries) > 500 {
 		bad("audience.industries", "所选行业过多")
 	}
@@ -96,12 +97,12 @@ func (s *Store) checkCourse(ctx context.Context, in CourseInput) (Version, error
 		if err != nil {
 			return Version{}, err
 		}
-		for _, c := range splitCodes(v.AudienceIndustries) {
+		for _, c := range sqltext.SplitCodes(v.AudienceIndustries) {
 			if !industries[c] {
 				bad("audience.industries", "行业代码“"+c+"”不存在，请从列表中选择")
 			}
 		}
-		for _, c := range splitCodes(v.AudienceItems) {
+		for _, c := range sqltext.SplitCodes(v.AudienceItems) {
 			if !items[c] {
 				bad("audience.items", "准操项目代码“"+c+"”不存在，请从列表中选择")
 			}
@@ -111,31 +112,6 @@ func (s *Store) checkCourse(ctx context.Context, in CourseInput) (Version, error
 		return Version{}, ErrInvalidCourse.WithDetails(d...)
 	}
 	return v, nil
-}
-
-// codeList stores codes as ",a,b," so that one LIKE finds a member on
-// both dialects; "" for none.
-func codeList(codes []string) string {
-	var clean []string
-	for _, c := range codes {
-		c = strings.TrimSpace(c)
-		if c != "" && !strings.Contains(c, ",") && !slices.Contains(clean, c) {
-			clean = append(clean, c)
-		}
-	}
-	if len(clean) == 0 {
-		return ""
-	}
-	slices.Sort(clean)
-	return "," + strings.Join(clean, ",") + ","
-}
-
-func splitCodes(list string) []string {
-	list = strings.Trim(list, ",")
-	if list == "" {
-		return []string{}
-	}
-	return strings.Split(list, ",")
 }
 
 // CreateCourse creates a course whose first version is a draft.

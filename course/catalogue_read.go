@@ -10,6 +10,7 @@ import (
 	"anpei/account"
 	"anpei/hours"
 	"anpei/roster"
+	"anpei/sqltext"
 )
 
 // CourseView is a course as one version of it shows: what the API and the
@@ -120,7 +121,7 @@ func (s *Store) Courses(ctx context.Context, p account.Principal, f CourseFilter
 		db = audienceScope(db, learner)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		db = db.Where("course_versions.title LIKE ? ESCAPE '!'", likePattern(q))
+		db = db.Where("course_versions.title LIKE ? ESCAPE '!'", sqltext.Contains(q))
 	}
 	if f.Category != "" {
 		db = db.Where("course_versions.category = ?", f.Category)
@@ -267,7 +268,7 @@ func (s *Store) Course(ctx context.Context, p account.Principal, id uint, draft 
 }
 
 func (s *Store) view(c Course, v Version) CourseView {
-	aud := Audience{Categories: roster.Category(v.AudienceCategories).Codes(), Industries: splitCodes(v.AudienceIndustries), Items: splitCodes(v.AudienceItems)}
+	aud := Audience{Categories: roster.Category(v.AudienceCategories).Codes(), Industries: sqltext.SplitCodes(v.AudienceIndustries), Items: sqltext.SplitCodes(v.AudienceItems)}
 	label := "全体从业人员"
 	if v.AudienceCategories != 0 {
 		label = roster.Category(v.AudienceCategories).Label()
@@ -315,18 +316,4 @@ func (s *Store) LessonFor(ctx context.Context, p account.Principal, id uint) (Le
 		return Lesson{}, Version{}, asFault(notFound(err, ErrLessonNotFound))
 	}
 	return l, v, nil
-}
-
-// likePattern returns a LIKE pattern matching text anywhere, with the
-// wildcards in text escaped by '!'.
-func likePattern(text string) string {
-	b := make([]rune, 0, len(text)+2)
-	b = append(b, '%')
-	for _, r := range text {
-		if r == '%' || r == '_' || r == '!' {
-			b = append(b, '!')
-		}
-		b = append(b, r)
-	}
-	return string(append(b, '%'))
 }

@@ -13,6 +13,7 @@ import (
 
 	"anpei/account"
 	"anpei/fault"
+	"anpei/sqltext"
 )
 
 // stemKey identifies a question by its type and its stem with blanks
@@ -29,7 +30,7 @@ func toRow(q Question) (BankQuestion, error) {
 	}
 	return BankQuestion{Type: q.Type, Stem: q.Stem, StemKey: stemKey(q.Type, q.Stem), Options: string(opts),
 		Answer: strings.Join(q.Answer, ","), Explanation: q.Explanation, Difficulty: q.Difficulty, Category: q.Category,
-		AudienceCategories: codeList(q.Categories), AudienceIndustries: codeList(q.Industries), AudienceItems: codeList(q.Items),
+		AudienceCategories: sqltext.CodeList(q.Categories), AudienceIndustries: sqltext.CodeList(q.Industries), AudienceItems: sqltext.CodeList(q.Items),
 		Status: q.Status}, nil
 }
 
@@ -42,8 +43,8 @@ func (b BankQuestion) Question() Question {
 		answer = strings.Split(b.Answer, ",")
 	}
 	return Question{Type: b.Type, Stem: b.Stem, Options: opts, Answer: answer, Explanation: b.Explanation,
-		Difficulty: b.Difficulty, Category: b.Category, Categories: splitCodes(b.AudienceCategories),
-		Industries: splitCodes(b.AudienceIndustries), Items: splitCodes(b.AudienceItems), Status: b.Status}
+		Difficulty: b.Difficulty, Category: b.Category, Categories: sqltext.SplitCodes(b.AudienceCategories),
+		Industries: sqltext.SplitCodes(b.AudienceIndustries), Items: sqltext.SplitCodes(b.AudienceItems), Status: b.Status}
 }
 
 // ImportReport says what an import did (or, dry, would do).
@@ -149,7 +150,7 @@ func (s *Store) Questions(ctx context.Context, p account.Principal, f QuestionFi
 		db = db.Where("status = ?", f.Status)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		db = db.Where("stem LIKE ? ESCAPE '!'", likePattern(q))
+		db = db.Where("stem LIKE ? ESCAPE '!'", sqltext.Contains(q))
 	}
 	var total int64
 	if err := db.Count(&total).Error; err != nil {
@@ -261,16 +262,4 @@ func (s *Store) activeQuestions(ctx context.Context) ([]pooled, error) {
 	}
 	s.active.items, s.active.at = items, time.Now()
 	return items, nil
-}
-
-func likePattern(text string) string {
-	b := make([]rune, 0, len(text)+2)
-	b = append(b, '%')
-	for _, r := range text {
-		if r == '%' || r == '_' || r == '!' {
-			b = append(b, '!')
-		}
-		b = append(b, r)
-	}
-	return string(append(b, '%'))
 }

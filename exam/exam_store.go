@@ -11,6 +11,7 @@ import (
 
 	"anpei/account"
 	"anpei/fault"
+	"anpei/sqltext"
 )
 
 // Audience says who may sit an exam; empty lists admit everyone.
@@ -82,8 +83,8 @@ func (s *Store) CreateExam(ctx context.Context, p account.Principal, in ExamInpu
 	bad := func(field, msg string) { d = append(d, fault.Detail{Field: field, Message: msg}) }
 	e := Exam{Title: strings.TrimSpace(in.Title), Description: strings.TrimSpace(in.Description), Practice: in.Practice,
 		OpenAt: utcPtr(in.OpenAt), CloseAt: utcPtr(in.CloseAt), AttemptsAllowed: in.AttemptsAllowed, ReviewPolicy: in.ReviewPolicy,
-		RequiredRules: codeList(in.RequiredRules), AudienceCategories: codeList(in.Audience.Categories),
-		AudienceIndustries: codeList(in.Audience.Industries), AudienceItems: codeList(in.Audience.Items), CreatedBy: p.UserID}
+		RequiredRules: sqltext.CodeList(in.RequiredRules), AudienceCategories: sqltext.CodeList(in.Audience.Categories),
+		AudienceIndustries: sqltext.CodeList(in.Audience.Industries), AudienceItems: sqltext.CodeList(in.Audience.Items), CreatedBy: p.UserID}
 	if n := utf8.RuneCountInString(e.Title); n == 0 || n > 100 {
 		bad("title", "请填写考试名称（不超过100字）")
 	}
@@ -177,8 +178,8 @@ func (s *Store) view(e Exam) (ExamView, error) {
 		return ExamView{}, fault.Wrap(err, "exam: read blueprint")
 	}
 	v := ExamView{ID: e.ID, Title: e.Title, Description: e.Description, Practice: e.Practice, OpenAt: e.OpenAt, CloseAt: e.CloseAt,
-		AttemptsAllowed: e.AttemptsAllowed, ReviewPolicy: e.ReviewPolicy, RequiredRules: splitCodes(e.RequiredRules),
-		Audience: Audience{Categories: splitCodes(e.AudienceCategories), Industries: splitCodes(e.AudienceIndustries), Items: splitCodes(e.AudienceItems)},
+		AttemptsAllowed: e.AttemptsAllowed, ReviewPolicy: e.ReviewPolicy, RequiredRules: sqltext.SplitCodes(e.RequiredRules),
+		Audience: Audience{Categories: sqltext.SplitCodes(e.AudienceCategories), Industries: sqltext.SplitCodes(e.AudienceIndustries), Items: sqltext.SplitCodes(e.AudienceItems)},
 		PassMark: b.PassMark, Minutes: b.Minutes}
 	for _, sec := range b.Sections {
 		v.Sections = append(v.Sections, SectionView{Section: sec, Label: sec.Label()})
@@ -327,7 +328,7 @@ func (s *Store) standing(ctx context.Context, e Exam, c Candidate) (CandidateSta
 
 // unmet lists why the person's required hours are not done.
 func (s *Store) unmet(ctx context.Context, e Exam, personID uint) ([]string, error) {
-	rules := splitCodes(e.RequiredRules)
+	rules := sqltext.SplitCodes(e.RequiredRules)
 	if len(rules) == 0 || s.opt.Unmet == nil {
 		return nil, nil
 	}

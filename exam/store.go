@@ -14,6 +14,7 @@ import (
 	"anpei/audit"
 	"anpei/fault"
 	"anpei/roster"
+	"anpei/sqltext"
 )
 
 // Candidate is what the exam store needs to know about a person: who they
@@ -132,37 +133,12 @@ func seesResults(p account.Principal) bool {
 	return p.Is(account.RoleAdmin, account.RoleTrainer, account.RoleRegulator)
 }
 
-// codeList stores codes as ",a,b," so that one LIKE finds a member.
-func codeList(codes []string) string {
-	var clean []string
-	seen := map[string]bool{}
-	for _, c := range codes {
-		c = strings.TrimSpace(c)
-		if c != "" && !strings.Contains(c, ",") && !seen[c] {
-			seen[c] = true
-			clean = append(clean, c)
-		}
-	}
-	if len(clean) == 0 {
-		return ""
-	}
-	return "," + strings.Join(clean, ",") + ","
-}
-
-func splitCodes(list string) []string {
-	list = strings.Trim(list, ",")
-	if list == "" {
-		return []string{}
-	}
-	return strings.Split(list, ",")
-}
-
 // inAudience reports whether a candidate is in an audience given as code
 // lists (empty lists admit everyone).
 func inAudience(c Candidate, cats, industries, items string) bool {
 	if cats != "" {
 		ok := false
-		for _, code := range splitCodes(cats) {
+		for _, code := range sqltext.SplitCodes(cats) {
 			if one, found := roster.ParseCategory(code); found && c.Categories&one != 0 {
 				ok = true
 			}

@@ -10,6 +10,7 @@ import (
 
 	"anpei/account"
 	"anpei/fault"
+	"anpei/sqltext"
 )
 
 // EnterpriseFilter selects enterprises for ListEnterprises. Zero fields do
@@ -52,7 +53,7 @@ func (s *Store) ListEnterprises(ctx context.Context, p account.Principal, f Ente
 	q := s.db.WithContext(ctx).Model(&Enterprise{}).Scopes(sc)
 	if t := strings.TrimSpace(f.Text); t != "" {
 		q = q.Where("(enterprises.name LIKE ? ESCAPE '!' OR enterprises.credit_code LIKE ? ESCAPE '!')",
-			likePattern(t), likePattern(strings.ToUpper(t)))
+			sqltext.Contains(t), sqltext.Contains(strings.ToUpper(t)))
 	}
 	if f.TownCode != "" {
 		q = q.Where("enterprises.town_code = ?", f.TownCode)

@@ -12,6 +12,7 @@ import (
 	"anpei/account"
 	"anpei/fault"
 	"anpei/ident"
+	"anpei/sqltext"
 )
 
 // PersonFilter selects people for ListPeople. Zero fields do not filter.
@@ -80,7 +81,7 @@ func (s *Store) ListPeople(ctx context.Context, p account.Principal, f PersonFil
 	}
 	if t := strings.TrimSpace(f.Text); t != "" {
 		cond := "people.name LIKE ? ESCAPE '!' OR people.phone LIKE ? ESCAPE '!'"
-		args := []any{likePattern(t), likePattern(t)}
+		args := []any{sqltext.Contains(t), sqltext.Contains(t)}
 		if hashes := s.idHashes(t); len(hashes) > 0 {
 			cond += " OR people.id_hash IN ?"
 			args = append(args, hashes)

@@ -92,18 +92,3 @@ func pageBounds(limit, offset int) (int, int) {
 	}
 	return min(limit, MaxLimit), max(offset, 0)
 }
-
-// likePattern returns a LIKE pattern matching text anywhere, with the
-// wildcards in text escaped by '!' (an escape character both dialects read
-// the same way, unlike the backslash).
-func likePattern(text string) string {
-	b := make([]rune, 0, len(text)+2)
-	b = append(b, '%')
-	for _, r := range text {
-		if r == '%' || r == '_' || r == '!' {
-			b = append(b, '!')
-		}
-		b = append(b, r)
-	}
-	return string(append(b, '%'))
-}

@@ -61,11 +61,6 @@ const (
 	defaultMaxRows     = 50000
 	defaultMaxCells    = 5_000_000
 
-	// ratioFloor: entries inflating to less than this are not ratio-checked
-	// (small XML parts compress very well and are harmless).
-	ratioFloor = 1 << 20
-	// maxZipEntries bounds the central directory; a workbook has dozens.
-	maxZipEntries = 10000
 	// headerSearchRows is how far down a title row may push the header.
 	headerSearchRows = 10
 	// progressEvery is how many rows pass between progress calls.
@@ -416,49 +411,18 @@ func checkPackage(r io.ReaderAt, size int64, lim Limits) (int, error) {
 	if err != nil {
 		return 0, ErrImportNotXLSX.WithMessage("文件已损坏，或不是Excel工作簿（.xlsx），请在Excel中重新保存后上传")
 	}
-	if len(zr.File) > maxZipEntries {
+	pkg, err := xlsxguard.Inspect(zr, lim.MaxUnzipped, lim.MaxRatio, ".xlsx", ".xls", ".csv")
+	if err != nil {
 		return 0, ErrImportUnzipLimit
 	}
-	var (
-		total             uint64
-		contentTypes      bool
-		workbook          bool
-		sheets            int
-		word, odf, nested bool
-	)
-	for _, zf := range zr.File {
-		name := strings.ToLower(strings.ReplaceAll(zf.Name, `\`, "/"))
-		switch {
-		case name == "[content_types].xml":
-			contentTypes = true
-		case name == "xl/workbook.xml":
-			workbook = true
-		case strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml") && !strings.Contains(name, "_rels"):
-			sheets++
-		case name == "word/document.xml" || name == "ppt/presentation.xml":
-			word = true
-		case name == "mimetype" || name == "content.xml":
-			odf = true
-		case strings.HasSuffix(name, ".xlsx") || strings.HasSuffix(name, ".xls") || strings.HasSuffix(name, ".csv"):
-			nested = true
-		}
-		// Compared before adding, so crafted sizes cannot wrap the sum.
-		if zf.UncompressedSize64 > uint64(lim.MaxUnzipped)-total {
-			return 0, ErrImportUnzipLimit
-		}
-		total += zf.UncompressedSize64
-		if zf.UncompressedSize64 > ratioFloor && zf.UncompressedSize64/max(zf.CompressedSize64, 1) > uint64(lim.MaxRatio) {
-			return 0, ErrImportUnzipLimit
-		}
-	}
 	switch {
-	case contentTypes && workbook:
-		return sheets, nil
-	case word:
+	case pkg.Workbook:
+		return pkg.Sheets, nil
+	case pkg.Word:
 		return 0, ErrImportNotXLSX.WithMessage("上传的是Word或PowerPoint文档，不是Excel工作簿，请上传.xlsx格式的名单")
-	case odf:
+	case pkg.ODF:
 		return 0, ErrImportNotXLSX.WithMessage("上传的是WPS或LibreOffice的.ods表格，请“另存为”Excel工作簿（.xlsx）后上传")
-	case nested:
+	case pkg.Nested:
 		return 0, ErrImportNotXLSX.WithMessage("上传的是压缩包，请解压后上传其中的Excel名单文件（.xlsx）")
 	}
 	return 0, ErrImportNotXLSX.WithMessage("上传的是压缩包或其他文件，不是Excel工作簿（.xlsx），请下载模板填写后上传")

@@ -1,6 +1,8 @@
 // Package xlsxguard holds the checks that every spreadsheet import of
 // anpei (the roster, the question bank) runs on an untrusted workbook
-// before it reads cells: whether any worksheet may hold a formula.
+// before it reads cells: what its zip directory declares (limits, other
+// office formats, nested archives) and whether any worksheet may hold a
+// formula.
 package xlsxguard
 
 import (

@@ -67,16 +67,12 @@ func (s *Server) learnPage(c *gin.Context) {
 		s.renderErr(c, course.ErrNotLearner)
 		return
 	}
-	plan, err := s.deps.Courses.PlanOf(ctx, p)
+	sum, err := s.deps.Courses.HoursOf(ctx, p, p.PersonID) // the ledger summary carries the plan
 	if err != nil {
 		s.renderErr(c, err)
 		return
 	}
-	sum, err := s.deps.Courses.HoursOf(ctx, p, p.PersonID)
-	if err != nil {
-		s.renderErr(c, err)
-		return
-	}
+	plan := sum.Plan
 	rows, total, err := s.deps.Courses.Courses(ctx, p, course.CourseFilter{Limit: learnCourseLimit})
 	if err != nil {
 		s.renderErr(c, err)

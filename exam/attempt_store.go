@@ -427,7 +427,8 @@ func (s *Store) Submit(ctx context.Context, p account.Principal, id uint) (Attem
 // time is up, in one transaction holding the attempt's row: the answers
 // saved until then, the result, the end of the live key and the 错题本.
 func (s *Store) finish(ctx context.Context, id uint, submit bool) error {
-	return s.write(ctx, func(tx *gorm.DB) error {
+	awarded := false
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		var row AttemptRow
 		if err := forUpdate(tx).First(&row, id).Error; err != nil {
 			return err
@@ -459,6 +460,13 @@ func (s *Store) finish(ctx context.Context, id uint, submit bool) error {
 			"auto": a.Auto, "score": res.Score, "passed": res.Passed && !row.Practice, "live": nil}).Error; err != nil {
 			return err
 		}
+		if res.Passed && !row.Practice {
+			var kinds []string
+			if err := tx.Model(&Exam{}).Where("id = ?", row.ExamID).Pluck("awards_kind", &kinds).Error; err != nil {
+				return err
+			}
+			awarded = len(kinds) == 1 && kinds[0] != ""
+		}
 		outcomes := Outcomes(res)
 		if row.Practice {
 			answered := outcomes[:0]
@@ -471,6 +479,10 @@ func (s *Store) finish(ctx context.Context, id uint, submit bool) error {
 		}
 		return recordWrong(tx, row.PersonID, outcomes, row.Practice, now)
 	})
+	if err == nil && awarded && s.opt.OnPassed != nil {
+		s.opt.OnPassed(id)
+	}
+	return err
 }
 
 // ExpireDue grades every unsubmitted attempt whose time is up (also after

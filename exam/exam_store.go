@@ -31,6 +31,7 @@ type ExamInput struct {
 	AttemptsAllowed int          `json:"attempts_allowed"`
 	ReviewPolicy    ReviewPolicy `json:"review_policy"`
 	RequiredRules   []string     `json:"required_rules"`
+	AwardsKind      string       `json:"awards_kind"`
 	Audience        Audience     `json:"audience"`
 	Blueprint       Blueprint    `json:"blueprint"`
 }
@@ -52,6 +53,7 @@ type ExamView struct {
 	AttemptsAllowed int           `json:"attempts_allowed"`
 	ReviewPolicy    ReviewPolicy  `json:"review_policy"`
 	RequiredRules   []string      `json:"required_rules"`
+	AwardsKind      string        `json:"awards_kind,omitempty"`
 	Audience        Audience      `json:"audience"`
 	Sections        []SectionView `json:"sections"`
 	Questions       int           `json:"questions"`
@@ -84,7 +86,8 @@ func (s *Store) CreateExam(ctx context.Context, p account.Principal, in ExamInpu
 	e := Exam{Title: strings.TrimSpace(in.Title), Description: strings.TrimSpace(in.Description), Practice: in.Practice,
 		OpenAt: utcPtr(in.OpenAt), CloseAt: utcPtr(in.CloseAt), AttemptsAllowed: in.AttemptsAllowed, ReviewPolicy: in.ReviewPolicy,
 		RequiredRules: sqltext.CodeList(in.RequiredRules), AudienceCategories: sqltext.CodeList(in.Audience.Categories),
-		AudienceIndustries: sqltext.CodeList(in.Audience.Industries), AudienceItems: sqltext.CodeList(in.Audience.Items), CreatedBy: p.UserID}
+		AudienceIndustries: sqltext.CodeList(in.Audience.Industries), AudienceItems: sqltext.CodeList(in.Audience.Items), CreatedBy: p.UserID,
+		AwardsKind: strings.TrimSpace(in.AwardsKind)}
 	if n := utf8.RuneCountInString(e.Title); n == 0 || n > 100 {
 		bad("title", "请填写考试名称（不超过100字）")
 	}
@@ -93,6 +96,9 @@ func (s *Store) CreateExam(ctx context.Context, p account.Principal, in ExamInpu
 	}
 	if e.OpenAt != nil && e.CloseAt != nil && !e.CloseAt.After(*e.OpenAt) {
 		bad("close_at", "结束时间须晚于开始时间")
+	}
+	if e.AwardsKind != "" && (e.Practice || s.opt.Awardable == nil || !s.opt.Awardable(e.AwardsKind)) {
+		bad("awards_kind", "该证书种类不能由考试取得（练习卷不颁发证书）")
 	}
 	if e.AttemptsAllowed == 0 {
 		e.AttemptsAllowed = DefaultAttempts
@@ -179,7 +185,7 @@ func (s *Store) view(e Exam) (ExamView, error) {
 	}
 	v := ExamView{ID: e.ID, Title: e.Title, Description: e.Description, Practice: e.Practice, OpenAt: e.OpenAt, CloseAt: e.CloseAt,
 		AttemptsAllowed: e.AttemptsAllowed, ReviewPolicy: e.ReviewPolicy, RequiredRules: sqltext.SplitCodes(e.RequiredRules),
-		Audience: Audience{Categories: sqltext.SplitCodes(e.AudienceCategories), Industries: sqltext.SplitCodes(e.AudienceIndustries), Items: sqltext.SplitCodes(e.AudienceItems)},
+		AwardsKind: e.AwardsKind, Audience: Audience{Categories: sqltext.SplitCodes(e.AudienceCategories), Industries: sqltext.SplitCodes(e.AudienceIndustries), Items: sqltext.SplitCodes(e.AudienceItems)},
 		PassMark: b.PassMark, Minutes: b.Minutes}
 	for _, sec := range b.Sections {
 		v.Sections = append(v.Sections, SectionView{Section: sec, Label: sec.Label()})

@@ -48,6 +48,8 @@ type Exam struct {
 	// RequiredRules are hours-table rule IDs whose requirement a candidate
 	// must have done; empty: no hours prerequisite.
 	RequiredRules string `gorm:"size:500;not null;default:''" json:"-"`
+	// AwardsKind is the certificate kind a pass earns ("" = none).
+	AwardsKind string `gorm:"size:40;not null;default:''" json:"awards_kind"`
 	// Audience: person category codes, industry codes, operation item
 	// codes (",a,b," lists, "" = all).
 	AudienceCategories string    `gorm:"size:200;not null;default:''" json:"-"`

@@ -41,6 +41,11 @@ type Options struct {
 	CanSee func(ctx context.Context, p account.Principal, personID uint) error
 	// Grace is the slack after a deadline for answers in flight.
 	Grace time.Duration
+	// Awardable reports whether an exam may award certificate kind code.
+	Awardable func(code string) bool
+	// OnPassed is told, after the grading has committed, of every passed
+	// attempt of an exam that awards a certificate; it must not block.
+	OnPassed func(attemptID uint)
 }
 
 // Store is the question bank, the exams, the attempts and the 错题本.

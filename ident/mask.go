@@ -22,3 +22,24 @@ func MaskID(number string) string {
 	}
 	return string(r)
 }
+
+// MaskName hides a name for public pages (RULES §5.2): 张晓明 → 张*明,
+// 李四 → 李*, 欧阳娜娜 → 欧**娜; a one-character name is hidden whole.
+// A middle dot (·) of a minority or foreign name stays visible.
+func MaskName(name string) string {
+	r := []rune(strings.TrimSpace(name))
+	switch n := len(r); {
+	case n == 0:
+		return ""
+	case n == 1:
+		return "*"
+	case n == 2:
+		return string(r[0]) + "*"
+	}
+	for i := 1; i < len(r)-1; i++ {
+		if r[i] != ' ' && r[i] != '·' {
+			r[i] = '*'
+		}
+	}
+	return string(r)
+}

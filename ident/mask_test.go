@@ -26,3 +26,20 @@ func TestMaskID(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskName(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"张晓明", "张*明"},
+		{"李四", "李*"},
+		{"欧阳娜娜", "欧**娜"},
+		{"王", "*"},
+		{" 赵钱孙 ", "赵*孙"},
+		{"阿依古丽·买买提", "阿***·**提"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := MaskName(tt.in); got != tt.want {
+			t.Errorf("MaskName(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

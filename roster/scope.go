@@ -190,3 +190,21 @@ func mayRevealID(p account.Principal, person Person) bool {
 func forUpdate(tx *gorm.DB) *gorm.DB {
 	return tx.Clauses(clause.Locking{Strength: "UPDATE"})
 }
+
+// PersonIDIn returns a filter that restricts column, a person-id column of
+// another package's table (e.g. "certificates.person_id"), to the people p
+// may see in the roster. It returns ErrForbidden for a principal who sees
+// no part of the roster.
+func PersonIDIn(p account.Principal, column string) (func(*gorm.DB) *gorm.DB, error) {
+	sc, err := personScope(p)
+	if err != nil {
+		return nil, err
+	}
+	if p.SeesWholeDistrict() {
+		return allRows, nil
+	}
+	return func(db *gorm.DB) *gorm.DB {
+		sub := db.Session(&gorm.Session{NewDB: true}).Table("people").Select("people.id").Scopes(sc)
+		return db.Where(column+" IN (?)", sub)
+	}, nil
+}

@@ -11,6 +11,8 @@ import (
 	"gorm.io/gorm"
 
 	"anpei/account"
+	"anpei/certs"
+	"anpei/certs/signing"
 	"anpei/course"
 	"anpei/course/fromroster"
 	"anpei/db"
@@ -32,6 +34,8 @@ type app struct {
 	roster   *roster.Store
 	courses  *course.Store
 	exams    *exam.Store
+	certs    *certs.Store
+	signer   *signing.Keyring
 	media    *media.Store
 }
 
@@ -70,7 +74,23 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 		db.Close(gdb)
 		return nil, err
 	}
-	a.exams = exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(a.roster), Unmet: a.courses.Unmet, CanSee: fromroster.CanSee(a.roster)})
+	kinds := certs.MustKinds()
+	a.exams = exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(a.roster), Unmet: a.courses.Unmet, CanSee: fromroster.CanSee(a.roster),
+		Awardable: func(code string) bool { k, ok := kinds.Get(code); return ok && k.Earnable() },
+		OnPassed:  a.issueEarned})
+	pattern, err := certs.ParseNumberPattern(s.CertNumberPattern)
+	if err != nil {
+		db.Close(gdb)
+		return nil, err
+	}
+	copts := fromroster.CertOptions(a.roster, a.courses, a.exams)
+	copts.Kinds, copts.Pattern, copts.Authority = kinds, pattern, s.CertAuthority
+	copts.IDHash = signing.SaltedHashes
+	a.certs = certs.NewStore(gdb, copts)
+	if a.signer, err = signing.LoadOrCreate(filepath.Join(s.Data, "cert-keys")); err != nil {
+		db.Close(gdb)
+		return nil, fmt.Errorf("certificate signing keys: %w", err)
+	}
 	if a.media, err = media.NewStore(filepath.Join(s.Data, "uploads")); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("uploads directory: %w", err)

@@ -21,6 +21,9 @@ const usage = `anpei — 麒麟区安全生产培训与考核平台
   anpei audit verify [flags]       check the audit ledger's hash chain
   anpei admin set-password USER    set a user's password (read from stdin or ANPEI_NEW_PASSWORD)
   anpei pii rotate [flags]         add a new ID-number encryption key and re-encrypt every row
+  anpei certs verify TOKEN|URL|QR-IMAGE [--keys FILE]
+                                   check a certificate's QR code offline against the published keys
+  anpei certs rotate-key           make a new certificate signing key current (old keys still verify)
   anpei help                       show this text
 
 Every command takes --data and --db (and ANPEI_DATA, ANPEI_DB), so it works
@@ -51,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = adminCmd(ctx, args, stdin, stdout, stderr)
 	case "pii":
 		err = piiCmd(ctx, args, stdout, stderr)
+	case "certs":
+		err = certsCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"anpei/account"
+	"anpei/certs"
 	"anpei/demo"
 	"anpei/exam"
 	"anpei/server"
@@ -72,9 +73,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := demo.SeedExams(ctx, a.accounts, a.roster, a.courses, a.exams, time.Now()); err != nil {
 			return fmt.Errorf("seed demo exams: %w", err)
 		}
+		if err := demo.SeedCerts(ctx, a.accounts, a.roster, a.certs, time.Now()); err != nil {
+			return fmt.Errorf("seed demo certificates: %w", err)
+		}
 	}
 
-	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Media: a.media, Keys: a.keys, Logger: log})
+	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -105,6 +109,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	go purgeSessions(ctx, a.accounts, log)
 	go gradeDueAttempts(ctx, a.exams, log)
+	go issueDueCertificates(ctx, a.certs, log)
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.Data, log)
 	}
@@ -165,6 +170,28 @@ func gradeDueAttempts(ctx context.Context, exams *exam.Store, log *slog.Logger) 
 			log.Warn("grade due exam attempts", "err", err)
 		case n > 0:
 			log.Info("graded exam attempts whose time ran out", "attempts", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// issueDueCertificates issues, at start and every 5 minutes, what passed
+// exam attempts earned and did not get at grading time (a crash between
+// grading and issuance, or hours done only later).
+func issueDueCertificates(ctx context.Context, cs *certs.Store, log *slog.Logger) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		n, err := cs.IssueDue(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("issue due certificates", "err", err)
+		case n > 0:
+			log.Info("issued certificates earned earlier", "certificates", n)
 		}
 		select {
 		case <-ctx.Done():

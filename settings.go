@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"anpei/certs"
 	"anpei/course"
 )
 
@@ -34,6 +35,13 @@ type settings struct {
 	// (China time); MaxUploadMB caps lesson files and sign-in sheets.
 	DailyCapHours float64
 	MaxUploadMB   int64
+	// CertAuthority is the issuer printed on anpei's certificates;
+	// CertNumberPattern how their numbers look (certs.ParseNumberPattern).
+	CertAuthority     string
+	CertNumberPattern string
+	// PublicURL is the address people reach anpei at (https://…), put in
+	// the QR code of every certificate; empty = the address of the request.
+	PublicURL string
 }
 
 // flags registers the shared settings on fs with env defaults.
@@ -48,6 +56,10 @@ func (s *settings) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.SecureCookies, "secure-cookies", env("ANPEI_SECURE_COOKIES", "") == "true", "mark the session cookie Secure, for a TLS reverse proxy (ANPEI_SECURE_COOKIES)")
 	fs.Float64Var(&s.DailyCapHours, "daily-cap-hours", envFloat("ANPEI_DAILY_CAP_HOURS", 8), "most online 学时 credited to a learner per day, China time (ANPEI_DAILY_CAP_HOURS)")
 	fs.Int64Var(&s.MaxUploadMB, "max-upload-mb", int64(envFloat("ANPEI_MAX_UPLOAD_MB", 500)), "largest lesson video, document or sign-in sheet, in MB (ANPEI_MAX_UPLOAD_MB)")
+	fs.StringVar(&s.CertAuthority, "cert-authority", env("ANPEI_CERT_AUTHORITY", "麒麟区应急管理局"), "issuer printed on anpei's certificates (ANPEI_CERT_AUTHORITY)")
+	fs.StringVar(&s.CertNumberPattern, "cert-number-pattern", env("ANPEI_CERT_NUMBER_PATTERN", certs.DefaultNumberPattern),
+		"certificate numbers: text and {prefix} {year} {seq:N} {check:N} (ANPEI_CERT_NUMBER_PATTERN)")
+	fs.StringVar(&s.PublicURL, "public-url", env("ANPEI_PUBLIC_URL", ""), "public address for certificate QR codes, e.g. https://px.qilin.gov.cn; empty = the request's (ANPEI_PUBLIC_URL)")
 	fs.StringVar(&s.PIIKey, "pii-key", env("ANPEI_PII_KEY", ""), "base64 key for ID-number encryption instead of the key file in --data (ANPEI_PII_KEY)")
 }
 

@@ -132,18 +132,30 @@ func (s *Store) RegisterExternal(ctx context.Context, p account.Principal, in Ex
 	if len(d) > 0 {
 		return Certificate{}, ErrInvalid.WithDetails(d...)
 	}
-	if s.opt.IDHash != nil && h.IDNumber != "" {
-		c.IDSalt, c.IDHash = s.opt.IDHash(h.IDNumber)
+	var out Certificate
+	err = s.write(ctx, func(tx *gorm.DB) error {
+		out = c // a fresh copy on each try: a rolled-back try leaves its ID behind
+		return s.insertExternal(tx, p, &out, h.IDNumber)
+	})
+	if err != nil {
+		return Certificate{}, err
+	}
+	return out, nil
+}
+
+// insertExternal stores the checked state certificate c of the holder with
+// ID number idNumber in tx, with its "registered" event and audit entry.
+// A number already registered is ErrDuplicate.
+func (s *Store) insertExternal(tx *gorm.DB, p account.Principal, c *Certificate, idNumber string) error {
+	if s.opt.IDHash != nil && idNumber != "" {
+		c.IDSalt, c.IDHash, c.BadgeHash = s.opt.IDHash(idNumber)
 	}
 	c.CreatedBy = p.UserID
-	err = s.write(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(&c).Error; err != nil {
-			return err
+	if err := tx.Create(c).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return ErrDuplicate.WithDetails(fault.Detail{Field: "number", Message: "证书编号 " + c.Number + " 已登记"})
 		}
-		return s.event(tx, p, &c, "registered", "", "登记主管部门颁发的证书，待核验")
-	})
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return Certificate{}, ErrDuplicate.WithDetails(fault.Detail{Field: "number", Message: "证书编号 " + c.Number + " 已登记"})
+		return err
 	}
-	return c, err
+	return s.event(tx, p, c, "registered", "", "登记主管部门颁发的证书，待核验")
 }

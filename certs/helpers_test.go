@@ -130,9 +130,9 @@ func testStore(t *testing.T, gdb *gorm.DB, c *clock) (*Store, *collaborators) {
 			}
 			return out, nil
 		},
-		IDHash: func(id string) (string, string) {
+		IDHash: func(id string) (string, string, string) {
 			sum := sha256.Sum256([]byte("salt" + id))
-			return "salt", hex.EncodeToString(sum[:])
+			return "salt", hex.EncodeToString(sum[:]), "sha256$" + hex.EncodeToString(sum[:])
 		},
 	})
 	return st, col

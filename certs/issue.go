@@ -111,7 +111,7 @@ func (s *Store) draft(ctx context.Context, kind Kind, h Holder, item string) (Ce
 	c := Certificate{Kind: kind.Code, PersonID: h.PersonID, EnterpriseID: h.EnterpriseID, HolderName: h.Name, IDMasked: h.IDMasked,
 		OperationItem: item, State: StateActive, Issuer: s.opt.Authority}
 	if s.opt.IDHash != nil && h.IDNumber != "" {
-		c.IDSalt, c.IDHash = s.opt.IDHash(h.IDNumber)
+		c.IDSalt, c.IDHash, c.BadgeHash = s.opt.IDHash(h.IDNumber)
 	}
 	return c, nil
 }

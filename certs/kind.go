@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"anpei/roster"
 )
@@ -55,10 +56,13 @@ type Kind struct {
 	ReviewHours int  `json:"review_hours"`
 	ReviewExam  bool `json:"review_exam"`
 	// NeedsItem: the certificate names a special-operation item.
-	NeedsItem  bool            `json:"needs_item"`
-	Categories []string        `json:"categories"`
-	Earn       *Earn           `json:"earn,omitempty"`
-	Basis      string          `json:"basis"`
+	NeedsItem  bool     `json:"needs_item"`
+	Categories []string `json:"categories"`
+	Earn       *Earn    `json:"earn,omitempty"`
+	Basis      string   `json:"basis"`
+	// Statement is the sentence after the holder's name on an anpei
+	// certificate, with {date}, {item} and {hours} filled in.
+	Statement  string          `json:"statement,omitempty"`
 	categories roster.Category `json:"-"`
 }
 
@@ -141,6 +145,8 @@ func (k Kind) check() error {
 		return fmt.Errorf("issuer %q: want anpei or state", k.Issuer)
 	case k.Issuer == IssuerAnpei && k.Prefix == "":
 		return fmt.Errorf("an anpei kind needs a number prefix")
+	case k.Issuer == IssuerAnpei && k.Statement == "":
+		return fmt.Errorf("an anpei kind needs the statement printed on it")
 	case k.Issuer == IssuerState && k.Earn != nil:
 		return fmt.Errorf("a state kind is not earned in anpei")
 	case k.ValidMonths < 0 || k.ReviewMonths < 0 || k.ReviewWindowDays < 0 || k.RenewWindowDays < 0:
@@ -180,4 +186,13 @@ func (ks *Kinds) Earnable() []Kind {
 		}
 	}
 	return out
+}
+
+// StatementFor fills the kind's statement: date as 2026年11月29日, the
+// operation item's name and the hours text (for a 学时证明).
+func (k Kind) StatementFor(date, item, hours string) string {
+	if hours != "" {
+		hours = "，" + hours
+	}
+	return strings.NewReplacer("{date}", date, "{item}", item, "{hours}", hours).Replace(k.Statement)
 }

@@ -61,11 +61,12 @@ func TestParseKindsRefusesBadRows(t *testing.T) {
 		"empty":         `{"kinds":[]}`,
 		"no issuer":     `{"kinds":[{"code":"a","name":"A","categories":["other"]}]}`,
 		"anpei no pfx":  `{"kinds":[{"code":"a","name":"A","issuer":"anpei","categories":["other"]}]}`,
+		"anpei no text": `{"kinds":[{"code":"a","name":"A","issuer":"anpei","prefix":"A","categories":["other"]}]}`,
 		"state earns":   `{"kinds":[{"code":"a","name":"A","issuer":"state","categories":["other"],"earn":{"exam_pass_months":12}}]}`,
 		"review>=valid": `{"kinds":[{"code":"a","name":"A","issuer":"state","categories":["other"],"valid_months":36,"review_months":36}]}`,
 		"bad category":  `{"kinds":[{"code":"a","name":"A","issuer":"state","categories":["boss"]}]}`,
 		"dup code":      `{"kinds":[{"code":"a","name":"A","issuer":"state","categories":["other"]},{"code":"a","name":"B","issuer":"state","categories":["other"]}]}`,
-		"dup prefix":    `{"kinds":[{"code":"a","name":"A","issuer":"anpei","prefix":"P","categories":["other"]},{"code":"b","name":"B","issuer":"anpei","prefix":"P","categories":["other"]}]}`,
+		"dup prefix":    `{"kinds":[{"code":"a","name":"A","issuer":"anpei","prefix":"P","statement":"x","categories":["other"]},{"code":"b","name":"B","issuer":"anpei","prefix":"P","statement":"x","categories":["other"]}]}`,
 		"extended bad":  `{"kinds":[{"code":"a","name":"A","issuer":"state","categories":["other"],"valid_months":72,"review_months":36,"extended_review_months":24,"clean_years":10}]}`,
 		"not json":      `{`,
 	}
@@ -74,6 +75,21 @@ func TestParseKindsRefusesBadRows(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		} else if !strings.HasPrefix(err.Error(), "certs: kind table") {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestStatementFor(t *testing.T) {
+	ks := MustKinds()
+	cases := []struct{ kind, date, item, hours, want string }{
+		{"training_pass", "2026年11月29日", "", "", "同志于 2026年11月29日 完成安全生产教育培训，经考核合格，特发此证。"},
+		{"hours_record", "2026年11月29日", "", "线上 40 学时，线下 8 学时，共 48 学时", "同志截至 2026年11月29日 参加安全生产教育培训，线上 40 学时，线下 8 学时，共 48 学时，特此证明。"},
+		{"special_op_training", "2026年3月1日", "低压电工作业", "", "同志于 2026年3月1日 完成低压电工作业安全技术理论培训，经考核合格，特发此证。"},
+	}
+	for _, c := range cases {
+		k, _ := ks.Get(c.kind)
+		if got := k.StatementFor(c.date, c.item, c.hours); got != c.want {
+			t.Errorf("%s: %q, want %q", c.kind, got, c.want)
 		}
 	}
 }

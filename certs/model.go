@@ -22,8 +22,11 @@ type Certificate struct {
 	IDMasked     string `gorm:"size:30;not null" json:"id_masked"`
 	// IDSalt and IDHash let a verifier holding the ID card check it
 	// against the signed token; never serialized.
-	IDSalt        string     `gorm:"size:32;not null;default:''" json:"-"`
-	IDHash        string     `gorm:"size:64;not null;default:''" json:"-"`
+	IDSalt string `gorm:"size:32;not null;default:''" json:"-"`
+	IDHash string `gorm:"size:64;not null;default:''" json:"-"`
+	// BadgeHash is the Open Badges identity hash of the ID number with the
+	// same salt ("sha256$" + hex), for the credential export.
+	BadgeHash     string     `gorm:"size:80;not null;default:''" json:"-"`
 	OperationItem string     `gorm:"size:20;not null;default:''" json:"operation_item"`
 	IssuedOn      time.Time  `gorm:"not null" json:"issued_on"`
 	ValidUntil    *time.Time `json:"valid_until"`

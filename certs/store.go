@@ -61,14 +61,22 @@ type Options struct {
 	// Hours returns the person's credited training as printed on a
 	// 学时证明 (e.g. "线上 40 学时，线下 8 学时，共 48 学时").
 	Hours func(ctx context.Context, personID uint) (string, error)
-	// IDHash makes a fresh salt and the salted hash of an ID number.
-	IDHash func(idNumber string) (salt, hash string)
+	// IDHash makes a fresh salt and, with it, the salted hash of an ID
+	// number the QR token carries and the Open Badges identity hash.
+	IDHash func(idNumber string) (salt, tokenHash, badgeHash string)
+	// PersonByID finds the person with a resident ID number among those p
+	// may see, for the spreadsheet import: a fault of kind NotFound when
+	// there is none (or they are out of p's scope), Invalid when the
+	// number is malformed.
+	PersonByID func(ctx context.Context, p account.Principal, idNumber string) (uint, error)
 }
 
 // Store keeps certificates and their history.
 type Store struct {
-	db  *gorm.DB
-	opt Options
+	db *gorm.DB
+	// reads keeps prepared statements for the public lookup.
+	reads *gorm.DB
+	opt   Options
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).
@@ -85,7 +93,7 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 	if opt.Authority == "" {
 		opt.Authority = "麒麟区应急管理局"
 	}
-	return &Store{db: db, opt: opt}
+	return &Store{db: db, reads: db.Session(&gorm.Session{PrepareStmt: true}), opt: opt}
 }
 
 // Kinds returns the kind table.
@@ -199,4 +207,22 @@ func (s *Store) visible(tx *gorm.DB, p account.Principal, id uint, lock bool) (C
 		return c, ErrNotFound
 	}
 	return c, nil
+}
+
+// WithClock returns a Store that reads the date from now: for entering
+// historical records (the demo district's certificates issued in past
+// years). Everything else is shared.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	opt := s.opt
+	opt.Now = now
+	return &Store{db: s.db, reads: s.reads, opt: opt}
+}
+
+// RevokedIDs returns the ids in [from, to) of certificates revoked or
+// cancelled: the bits set in a revocation status list.
+func (s *Store) RevokedIDs(ctx context.Context, from, to uint) ([]uint, error) {
+	var ids []uint
+	err := s.db.WithContext(ctx).Model(&Certificate{}).Where("id >= ? AND id < ? AND state IN ?", from, to, []State{StateRevoked, StateCancelled}).
+		Order("id").Pluck("id", &ids).Error
+	return ids, asFault(err)
 }

@@ -100,9 +100,9 @@ func SeedExams(ctx context.Context, accounts *account.Store, rs *roster.Store, c
 	open := now.Add(-24 * time.Hour)
 	closeAt := now.AddDate(0, 3, 0)
 	if _, err := es.CreateExam(ctx, sys, exam.ExamInput{Title: demoExamTitle,
-		Description: "演示考试：单选20题、多选10题、判断15题，满分100分，80分合格，限时60分钟；可补考一次。参加前须完成本年度培训学时。",
+		Description: "演示考试：单选20题、多选10题、判断15题，满分100分，80分合格，限时60分钟；可补考一次。参加前须完成本年度培训学时；考试合格即颁发安全培训合格证明。",
 		OpenAt:      &open, CloseAt: &closeAt, AttemptsAllowed: 2, ReviewPolicy: exam.ReviewAfterSubmit,
-		RequiredRules: []string{"worker_annual_high"}, Blueprint: demoBlueprint()}); err != nil {
+		RequiredRules: []string{"worker_annual_high"}, AwardsKind: "training_pass", Blueprint: demoBlueprint()}); err != nil {
 		return fmt.Errorf("demo: exam: %w", err)
 	}
 	if _, err := es.CreateExam(ctx, sys, exam.ExamInput{Title: "模拟练习：安全生产知识（随时可练）",

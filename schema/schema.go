@@ -11,6 +11,7 @@ import (
 
 	"anpei/account"
 	"anpei/audit"
+	"anpei/certs"
 	"anpei/course"
 	"anpei/db"
 	"anpei/exam"
@@ -29,6 +30,12 @@ func Migrations() []db.Migration {
 		{Version: 2, Name: "roster: reference data, enterprises, people", Up: roster.AutoMigrate},
 		{Version: 3, Name: "courses, playback sessions, the training ledger, offline training", Up: course.AutoMigrate},
 		{Version: 4, Name: "question bank, exams, attempts, the wrong-question book", Up: exam.AutoMigrate},
+		{Version: 5, Name: "certificates and their history; exams award a certificate kind", Up: func(tx *gorm.DB) error {
+			if err := exam.AutoMigrate(tx); err != nil {
+				return err
+			}
+			return certs.AutoMigrate(tx)
+		}},
 	}
 }
 

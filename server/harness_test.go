@@ -19,10 +19,13 @@ import (
 	"gorm.io/gorm"
 
 	"anpei/account"
+	"anpei/certs"
+	"anpei/certs/signing"
 	"anpei/course"
 	"anpei/course/fromroster"
 	"anpei/db/dbtest"
 	"anpei/exam"
+	"anpei/fault"
 	"anpei/media"
 	"anpei/pii"
 	"anpei/roster"
@@ -49,6 +52,8 @@ type harnessOptions struct {
 	Policy          *course.Policy
 	RealTimeCourses bool
 	Keys            *pii.Keyring
+	// VerifyBurst lifts the public lookup's per-IP limit (benchmarks).
+	VerifyBurst int
 }
 
 type harness struct {
@@ -61,6 +66,8 @@ type harness struct {
 	roster   *roster.Store
 	courses  *course.Store
 	exams    *exam.Store
+	certs    *certs.Store
+	signer   *signing.Keyring
 	logs     *bytes.Buffer
 }
 
@@ -108,15 +115,30 @@ func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	es := exam.NewStore(gdb, exam.Options{Now: copt.Now, Candidate: fromroster.Candidate(rs), Unmet: cs.Unmet, CanSee: fromroster.CanSee(rs)})
-	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10},
-		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Media: ms, Keys: keys, Logger: log})
+	kinds := certs.MustKinds()
+	var certStore *certs.Store
+	es := exam.NewStore(gdb, exam.Options{Now: copt.Now, Candidate: fromroster.Candidate(rs), Unmet: cs.Unmet, CanSee: fromroster.CanSee(rs),
+		Awardable: func(code string) bool { k, ok := kinds.Get(code); return ok && k.Earnable() },
+		OnPassed: func(id uint) {
+			if _, _, err := certStore.IssueEarned(context.Background(), id); err != nil && fault.As(err).Kind == fault.Internal {
+				t.Errorf("issue certificate for attempt %d: %v", id, err)
+			}
+		}})
+	certOpt := fromroster.CertOptions(rs, cs, es)
+	certOpt.Now, certOpt.Kinds, certOpt.IDHash = copt.Now, kinds, signing.SaltedHashes
+	certStore = certs.NewStore(gdb, certOpt)
+	signer, err := signing.LoadOrCreate(filepath.Join(t.TempDir(), "cert-keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10, VerifyBurst: o.VerifyBurst},
+		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Certs: certStore, Signer: signer, Media: ms, Keys: keys, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, exams: es, logs: logs}
+	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, exams: es, certs: certStore, signer: signer, logs: logs}
 }
 
 type lockedWriter struct {

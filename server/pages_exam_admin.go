@@ -295,6 +295,7 @@ type staffRuleChoice struct {
 // staffExamForm is the new exam form.
 type staffExamForm struct {
 	Rules      []staffRuleChoice
+	Awards     []refItem // certificate kinds an exam may award
 	PersonCats []refItem
 	Types      []refItem
 	Shape      bankShape
@@ -343,6 +344,9 @@ func (s *Server) staffExamNewPage(c *gin.Context) {
 	}
 	for _, cat := range roster.Categories() {
 		d.PersonCats = append(d.PersonCats, refItem{Code: cat.Code(), Name: cat.Label()})
+	}
+	for _, k := range s.deps.Certs.Kinds().Earnable() {
+		d.Awards = append(d.Awards, refItem{Code: k.Code, Name: k.Name})
 	}
 	// The window opens at the next whole hour and stays open a week.
 	open := s.cfg.Now().In(hours.ChinaTime()).Truncate(time.Hour).Add(time.Hour)

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"anpei/account"
+	"anpei/certs"
 	"anpei/roster"
 )
 
@@ -130,9 +131,15 @@ func (s *Server) personPage(c *gin.Context) {
 		ent, _ = s.deps.Roster.Enterprise(c.Request.Context(), p, person.EnterpriseID)
 	}
 	history, _ := s.deps.Roster.DutyHistory(c.Request.Context(), p, id)
+	personCerts, _, err := s.deps.Certs.List(c.Request.Context(), p, certs.Filter{PersonID: id, Limit: 100})
+	if err != nil {
+		s.renderErr(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "person", person.Name, gin.H{"P": toPersonJSON(person, ent.Name), "Enterprise": ent, "Ref": ref,
 		"History": history, "Items": itemNames(ref.OperationItems, person.OperationItems),
-		"CanEdit": p.Is(account.RoleAdmin, account.RoleEnterpriseAdmin)})
+		"CanEdit": p.Is(account.RoleAdmin, account.RoleEnterpriseAdmin), "Certs": personCerts,
+		"CanRegisterCert": p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin)})
 }
 
 func itemNames(all []roster.OperationItem, codes []string) []string {

@@ -51,7 +51,11 @@ func navFor(p account.Principal) []navItem {
 	case account.RoleTrainer:
 		items = append(items, navItem{Href: "/courses", Label: "课程管理"})
 	case account.RoleLearner:
-		items = append(items, navItem{Href: "/learn", Label: "我的学习"}, navItem{Href: "/courses", Label: "课程"}, navItem{Href: "/exams", Label: "在线考试"})
+		items = append(items, navItem{Href: "/learn", Label: "我的学习"}, navItem{Href: "/courses", Label: "课程"}, navItem{Href: "/exams", Label: "在线考试"},
+			navItem{Href: "/certificates", Label: "我的证书"})
+	}
+	if p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin) {
+		items = append(items, navItem{Href: "/certificates", Label: "证书"})
 	}
 	if p.Is(account.RoleAdmin, account.RoleRegulator) {
 		items = append(items, navItem{Href: "/courses", Label: "课程"})

@@ -72,6 +72,10 @@ func (s *Server) register() {
 	s.registerExamAdminPages()
 	s.registerLearnPages()
 	s.registerAuthorPages()
+	s.registerCerts()
+	s.registerCertDocs()
+	s.registerCertPages()
+	s.registerVerify()
 
 	// pages
 	s.handle(route{Method: "GET", Path: "/", Access: anyone, Page: true}, s.homePage)

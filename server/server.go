@@ -16,6 +16,8 @@ import (
 
 	"anpei/account"
 	"anpei/assets"
+	"anpei/certs"
+	"anpei/certs/signing"
 	"anpei/course"
 	"anpei/exam"
 	"anpei/media"
@@ -42,6 +44,13 @@ type Config struct {
 	Now        func() time.Time
 	// Demo shows the demo accounts on the login page.
 	Demo bool
+	// PublicURL is where people reach anpei (for certificate QR codes);
+	// empty = the scheme and host of each request.
+	PublicURL string
+	// VerifyEvery and VerifyBurst throttle the public certificate lookup
+	// per client IP (default one every 2 s, bursts of 30).
+	VerifyEvery time.Duration
+	VerifyBurst int
 }
 
 // Deps are the stores and services the handlers call; main.go wires them.
@@ -51,6 +60,8 @@ type Deps struct {
 	Roster   *roster.Store
 	Courses  *course.Store
 	Exams    *exam.Store
+	Certs    *certs.Store
+	Signer   *signing.Keyring
 	Media    *media.Store
 	Keys     *pii.Keyring
 	Logger   *slog.Logger
@@ -66,7 +77,9 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	throttle *account.Throttle
-	routes   []route
+	// verifyThrottle limits the public certificate lookup per client IP.
+	verifyThrottle *account.Throttle
+	routes         []route
 }
 
 // New builds the server and registers every route. It returns an error
@@ -90,6 +103,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.VerifyEvery == 0 {
+		cfg.VerifyEvery = 2 * time.Second
+	}
+	if cfg.VerifyBurst == 0 {
+		cfg.VerifyBurst = 30
+	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
@@ -98,7 +117,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, deps: deps, logger: deps.Logger, pages: pages,
-		throttle: account.NewThrottle(cfg.LoginEvery, cfg.LoginBurst, cfg.Now)}
+		throttle:       account.NewThrottle(cfg.LoginEvery, cfg.LoginBurst, cfg.Now),
+		verifyThrottle: account.NewThrottle(cfg.VerifyEvery, cfg.VerifyBurst, cfg.Now)}
 	s.registry, s.metrics = newMetrics(deps.DB)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

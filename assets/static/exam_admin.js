@@ -455,6 +455,7 @@
         attempts_allowed: e.practice.checked ? 0 : num('attempts_allowed'),
         review_policy: review ? review.value : '',
         required_rules: checked('required_rules'),
+        awards_kind: e.practice.checked || !e.awards_kind ? '' : e.awards_kind.value,
         audience: { categories: checked('audience.categories'), industries: [], items: [] },
         blueprint: {
           sections: rows().map(function (row) {

@@ -19,6 +19,7 @@ import (
 	"anpei/exam"
 	"anpei/fault"
 	"anpei/media"
+	"anpei/notify"
 	"anpei/pii"
 	"anpei/roster"
 	"anpei/schema"
@@ -37,6 +38,7 @@ type app struct {
 	certs    *certs.Store
 	signer   *signing.Keyring
 	media    *media.Store
+	notices  *notify.Store
 }
 
 // openApp opens and migrates the database and builds the stores.
@@ -78,6 +80,9 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	a.exams = exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(a.roster), Unmet: a.courses.Unmet, CanSee: fromroster.CanSee(a.roster),
 		Awardable: func(code string) bool { k, ok := kinds.Get(code); return ok && k.Earnable() },
 		OnPassed:  a.issueEarned})
+	if s.CertNumberPattern == "" {
+		s.CertNumberPattern = certs.DefaultNumberPattern
+	}
 	pattern, err := certs.ParseNumberPattern(s.CertNumberPattern)
 	if err != nil {
 		db.Close(gdb)
@@ -87,6 +92,7 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	copts.Kinds, copts.Pattern, copts.Authority = kinds, pattern, s.CertAuthority
 	copts.IDHash = signing.SaltedHashes
 	a.certs = certs.NewStore(gdb, copts)
+	a.notices = a.newNotices()
 	if a.signer, err = signing.LoadOrCreate(filepath.Join(s.Data, "cert-keys")); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("certificate signing keys: %w", err)

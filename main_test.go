@@ -53,6 +53,7 @@ func endToEnd(t *testing.T, bin, dsn string) {
 		t.Errorf("openapi.json does not describe /api/v1/login")
 	}
 	mediaURL := learnerStudies(t, base)
+	certificatesVerify(t, bin, base, data)
 	stop()
 	if dsn == "" {
 		if _, err := os.Stat(filepath.Join(data, "anpei.db")); err != nil {

@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Logger: log})
+	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Notices: a.notices, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -110,6 +110,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go purgeSessions(ctx, a.accounts, log)
 	go gradeDueAttempts(ctx, a.exams, log)
 	go issueDueCertificates(ctx, a.certs, log)
+	go remindCertificates(ctx, a.notices, log)
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.Data, log)
 	}

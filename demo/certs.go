@@ -77,6 +77,13 @@ func SeedCerts(ctx context.Context, accounts *account.Store, rs *roster.Store, c
 				return fmt.Errorf("demo: verify: %w", err)
 			}
 		}
+		if i%len(plan) == 4 {
+			// A special operator trained for a second item ahead of the
+			// state exam holds the district's training certificate.
+			if _, err := cs.Issue(ctx, sys, certs.ManualInput{PersonID: p.ID, Kind: "special_op_training", Reason: "特种作业安全技术理论培训考核合格（演示数据）"}); err != nil {
+				return fmt.Errorf("demo: special-operation training of person %d: %w", p.ID, err)
+			}
+		}
 	}
 	managers, err := people(roster.CategoryPrincipal, 8)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"anpei/account"
+	"anpei/certs"
 	"anpei/course"
 	"anpei/course/fromroster"
 	"anpei/db/dbtest"
@@ -32,7 +33,7 @@ func TestSeedExams(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		es := exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(rs), Unmet: cs.Unmet})
+		es := exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(rs), Unmet: cs.Unmet, Awardable: awardable})
 		if err := SeedCourses(ctx, cs, ms); err != nil {
 			t.Fatal(err)
 		}
@@ -66,4 +67,10 @@ func TestSeedExams(t *testing.T) {
 			}
 		}
 	})
+}
+
+// awardable is the app's check of an exam's certificate kind.
+func awardable(code string) bool {
+	k, ok := certs.MustKinds().Get(code)
+	return ok && k.Earnable()
 }

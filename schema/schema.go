@@ -15,6 +15,7 @@ import (
 	"anpei/course"
 	"anpei/db"
 	"anpei/exam"
+	"anpei/notify"
 	"anpei/roster"
 )
 
@@ -36,6 +37,7 @@ func Migrations() []db.Migration {
 			}
 			return certs.AutoMigrate(tx)
 		}},
+		{Version: 6, Name: "notices (reminders)", Up: notify.AutoMigrate},
 	}
 }
 

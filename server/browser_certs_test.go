@@ -72,8 +72,12 @@ func TestBrowserCertificateJourney(t *testing.T) {
 		t.Fatalf("pass the exam: %v %v", passed, err)
 	}
 
-	step(t, ctx, "我的证书", chromedp.Click(chromedp.CSS(`nav.nav a[href="/certificates"]`)), chromedp.WaitVisible(chromedp.CSS(".cert-card")))
-	card := text(t, ctx, ".cert-card")
+	step(t, ctx, "我的证书", chromedp.Click(chromedp.CSS(`nav.nav a[href="/certificates"]`)), chromedp.WaitVisible(chromedp.CSS(".cert-card [data-status]")))
+	card, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('.cert-card').innerText`))
+	if err != nil {
+		shot(t, ctx, "my certificates")
+		t.Fatalf("read the certificate card: %v", err)
+	}
 	for _, want := range []string{"安全培训合格证明", "有效", "证书编号", "发证日期", "有效期至", "麒麟区应急管理局", "下载证书（PDF）"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the certificate card lacks %q:\n%s", want, card)

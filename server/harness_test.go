@@ -27,6 +27,7 @@ import (
 	"anpei/exam"
 	"anpei/fault"
 	"anpei/media"
+	"anpei/notify"
 	"anpei/pii"
 	"anpei/roster"
 	"anpei/schema"
@@ -132,7 +133,8 @@ func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10, VerifyBurst: o.VerifyBurst},
-		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Certs: certStore, Signer: signer, Media: ms, Keys: keys, Logger: log})
+		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Certs: certStore, Signer: signer, Media: ms, Keys: keys, Logger: log,
+			Notices: notify.NewStore(gdb, notify.Options{Now: clk.Now, Kinds: kinds, Due: certStore.DueBetween, Log: log})})
 	if err != nil {
 		t.Fatal(err)
 	}

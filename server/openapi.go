@@ -17,7 +17,7 @@ var pathParam = regexp.MustCompile(`:([a-z_]+)`)
 func (s *Server) openAPIDoc() map[string]any {
 	paths := map[string]any{}
 	for _, r := range s.routes {
-		if r.Page || !strings.HasPrefix(r.Path, "/api/") {
+		if r.Page || !strings.HasPrefix(r.Path, "/api/") && !strings.HasPrefix(r.Path, "/.well-known/") {
 			continue
 		}
 		p := pathParam.ReplaceAllString(r.Path, "{$1}")

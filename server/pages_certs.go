@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 
 	"anpei/account"
 	"anpei/certs"
+	"anpei/certs/signing"
+	"anpei/fault"
 	"anpei/roster"
 )
 
@@ -102,9 +105,19 @@ func (s *Server) certPage(c *gin.Context) {
 			}
 		}
 	}
+	// The verify link is the QR code's address (with the signed token), so
+	// the holder can share it; a registered state certificate has none.
+	verify := "/verify/" + url.PathEscape(d.Number)
+	if !d.External {
+		token, err := signing.Sign(s.deps.Signer, s.claimsOf(d.Certificate, d.KindName))
+		if err != nil {
+			s.renderErr(c, fault.Wrap(err, "sign certificate"))
+			return
+		}
+		verify = signing.VerifyURL(s.baseURL(c), d.Number, token)
+	}
 	s.render(c, http.StatusOK, "certificate", d.KindName+" "+d.Number, gin.H{"C": d, "Kind": kind, "Tone": certTone(d.Status), "Item": item,
-		"Staff": p.Is(account.RoleAdmin, account.RoleRegulator), "Reasons": certs.RevocationReasons(),
-		"VerifyPath": "/verify/" + d.Number})
+		"Staff": p.Is(account.RoleAdmin, account.RoleRegulator), "Reasons": certs.RevocationReasons(), "VerifyPath": verify})
 }
 
 func (s *Server) certRegisterPage(c *gin.Context) {

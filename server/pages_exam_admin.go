@@ -384,6 +384,10 @@ type proctorSection struct {
 
 // proctorData is the proctor page.
 type proctorData struct {
+	// Awards names the certificate the exam awards ("" for none);
+	// Issuer: the viewer may issue them in a batch.
+	Awards     string
+	Issuer     bool
 	E          staffExamRow
 	Sections   []proctorSection
 	Rules      []string
@@ -451,7 +455,11 @@ func (s *Server) proctorPage(c *gin.Context) {
 		s.renderErr(c, err)
 		return
 	}
-	d := proctorData{E: s.staffExamRowOf(v), MinSample: exam.StatsMinSample, BlurAlert: proctorBlurAlert, Author: p.Is(account.RoleAdmin, account.RoleTrainer)}
+	d := proctorData{E: s.staffExamRowOf(v), MinSample: exam.StatsMinSample, BlurAlert: proctorBlurAlert, Author: p.Is(account.RoleAdmin, account.RoleTrainer),
+		Issuer: p.Is(account.RoleAdmin, account.RoleRegulator)}
+	if k, ok := s.deps.Certs.Kinds().Get(v.AwardsKind); ok {
+		d.Awards = k.Name
+	}
 	table := s.deps.Courses.Table()
 	for _, rid := range v.RequiredRules {
 		if r, ok := table.Rule(rid); ok {

@@ -139,7 +139,8 @@ func (s *Server) personPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "person", person.Name, gin.H{"P": toPersonJSON(person, ent.Name), "Enterprise": ent, "Ref": ref,
 		"History": history, "Items": itemNames(ref.OperationItems, person.OperationItems),
 		"CanEdit": p.Is(account.RoleAdmin, account.RoleEnterpriseAdmin), "Certs": personCerts,
-		"CanRegisterCert": p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin)})
+		"CanRegisterCert": p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin),
+		"CanIssueCert":    p.Is(account.RoleAdmin, account.RoleRegulator), "IssueKinds": issueKinds(s.deps.Certs.Kinds(), person.Categories)})
 }
 
 func itemNames(all []roster.OperationItem, codes []string) []string {
@@ -245,4 +246,16 @@ func (s *Server) personEditPage(c *gin.Context) {
 		return
 	}
 	s.personForm(c, false, p)
+}
+
+// issueKinds are the anpei certificate kinds a person of categories may be
+// issued by hand.
+func issueKinds(ks *certs.Kinds, categories roster.Category) []certs.Kind {
+	var out []certs.Kind
+	for _, k := range ks.All() {
+		if k.Issuer == certs.IssuerAnpei && k.Qualifies(categories) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

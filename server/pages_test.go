@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"anpei/account"
+	"anpei/certs"
 	"anpei/course"
 )
 
@@ -33,6 +34,11 @@ func TestPagesRender(t *testing.T) {
 		}
 		// An open exam for everyone, so /exams/:id… pages open.
 		examID := pagesExam(t, h)
+		// A certificate of the own person, for the certificate pages.
+		cert, err := h.certs.Issue(context.Background(), sys, certs.ManualInput{PersonID: tn.ownPerson, Kind: "hours_record", Reason: "页面测试"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range h.srv.routes {
 			if !r.Page || r.Path == "/login" {
 				continue
@@ -47,9 +53,19 @@ func TestPagesRender(t *testing.T) {
 				path = strings.ReplaceAll(path, ":id", itoa(l.ID))
 			case strings.HasPrefix(path, "/exams/"):
 				path = strings.ReplaceAll(path, ":id", itoa(examID))
+			case path == "/certificates/register":
+				path += "?person=" + itoa(tn.ownPerson)
+			case strings.HasPrefix(path, "/certificates/"):
+				path = strings.ReplaceAll(path, ":id", itoa(cert.ID))
+			case path == "/verify/:number":
+				path = "/verify/" + cert.Number
 			}
 			path = strings.ReplaceAll(path, ":id", itoa(tn.ownPerson))
-			if res := h.anon().do("GET", path, nil); res.status != 303 || !strings.HasPrefix(res.header.Get("Location"), "/login") {
+			if res := h.anon().do("GET", path, nil); r.Access.public {
+				if res.status != 200 {
+					t.Errorf("public page %s signed out = %d", path, res.status)
+				}
+			} else if res.status != 303 || !strings.HasPrefix(res.header.Get("Location"), "/login") {
 				t.Errorf("GET %s signed out = %d → %q, want 303 to /login", path, res.status, res.header.Get("Location"))
 			}
 			for user, c := range tn.sessions {
@@ -87,11 +103,15 @@ func TestPagesRender(t *testing.T) {
 func pageScoped(path, user string) bool {
 	switch user {
 	case "town-reg":
-		// the own enterprise and person are outside the town regulator's town
-		return strings.HasPrefix(path, "/enterprises/") || strings.HasPrefix(path, "/people/") || path == "/audit"
+		// the own enterprise and person (and their certificate) are outside
+		// the town regulator's town
+		return strings.HasPrefix(path, "/enterprises/") || strings.HasPrefix(path, "/people/") || path == "/audit" ||
+			strings.HasPrefix(path, "/certificates/")
 	case "learner":
-		// another person than themself; an attempt ID that is not theirs
-		return strings.HasPrefix(path, "/people/") || strings.HasPrefix(path, "/attempts/")
+		// another person than themself (and their certificate); an attempt
+		// ID that is not theirs
+		return strings.HasPrefix(path, "/people/") || strings.HasPrefix(path, "/attempts/") ||
+			strings.HasPrefix(path, "/certificates/") && path != "/certificates/import"
 	case "trainer":
 		return strings.HasPrefix(path, "/people/")
 	}

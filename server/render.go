@@ -15,6 +15,7 @@ import (
 type navItem struct {
 	Href, Label string
 	Active      bool
+	Badge       int64 // unread count shown beside the label
 }
 
 type pageUser struct {
@@ -66,6 +67,9 @@ func navFor(p account.Principal) []navItem {
 	case account.RoleRegulator:
 		items = append(items, navItem{Href: "/exam-admin", Label: "考试"})
 	}
+	if p.Is(account.RoleLearner, account.RoleEnterpriseAdmin) {
+		items = append(items, navItem{Href: "/inbox", Label: "消息"})
+	}
 	return items
 }
 
@@ -77,6 +81,7 @@ func (s *Server) render(c *gin.Context, status int, name, title string, data any
 		d.User = &pageUser{Name: cur.User.Name, RoleLabel: cur.User.Role.Label(), Role: cur.User.Role}
 		d.CSRF = cur.Session.CSRFToken
 		d.Nav = navFor(cur.Principal)
+		s.inboxBadge(c, cur.Principal, d.Nav)
 		for i := range d.Nav {
 			d.Nav[i].Active = d.Nav[i].Href == c.Request.URL.Path
 		}

@@ -76,6 +76,8 @@ func (s *Server) register() {
 	s.registerCertDocs()
 	s.registerCertPages()
 	s.registerVerify()
+	s.registerNotices()
+	s.registerCertFiles()
 
 	// pages
 	s.handle(route{Method: "GET", Path: "/", Access: anyone, Page: true}, s.homePage)

@@ -21,6 +21,7 @@ import (
 	"anpei/course"
 	"anpei/exam"
 	"anpei/media"
+	"anpei/notify"
 	"anpei/pii"
 	"anpei/roster"
 )
@@ -64,6 +65,7 @@ type Deps struct {
 	Signer   *signing.Keyring
 	Media    *media.Store
 	Keys     *pii.Keyring
+	Notices  *notify.Store
 	Logger   *slog.Logger
 }
 

@@ -163,6 +163,14 @@ func (s *Store) event(tx *gorm.DB, p account.Principal, c *Certificate, action, 
 	if err := tx.Create(&e).Error; err != nil {
 		return err
 	}
+	history, err := appendPublic(c.PublicHistory, e)
+	if err != nil {
+		return err
+	}
+	c.PublicHistory = history
+	if err := tx.Model(&Certificate{}).Where("id = ?", c.ID).Update("public_history", history).Error; err != nil {
+		return err
+	}
 	return record(tx, p, "certificate."+action, c.ID, nil, map[string]any{"number": c.Number, "kind": c.Kind, "person_id": c.PersonID,
 		"state": c.State, "reason": reason, "detail": detail})
 }

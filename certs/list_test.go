@@ -3,6 +3,7 @@ package certs
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,6 +139,17 @@ func TestLookupAnswersAlike(t *testing.T) {
 		pub, err := st.Lookup(ctx, " "+cert.Number+" ", "")
 		if err != nil || pub.HolderMasked != "张*明" || pub.IDLast4 != "1234" || pub.Status != StatusValid || pub.KindName != "安全培训合格证明" {
 			t.Fatalf("lookup %+v %v", pub, err)
+		}
+		if len(pub.History) != 1 || pub.History[0].Action != "issued" || pub.History[0].Label != "颁发" || !strings.Contains(pub.History[0].Detail, cert.Number) ||
+			pub.History[0].Date != Day(today).Format("2006-01-02") || pub.IssuedOn != Day(today).Format("2006-01-02") || pub.Certificate().IDHash == "" {
+			t.Fatalf("history %+v", pub)
+		}
+		if _, err := st.ChangeState(ctx, admin, cert.ID, "suspend", StateChange{Reason: "王五举报其冒名顶替"}); err != nil {
+			t.Fatal(err)
+		}
+		pub, _ = st.Lookup(ctx, cert.Number, "")
+		if pub.Status != StatusSuspended || len(pub.History) != 2 || pub.History[1].Detail != "" || strings.Contains(pub.StatusReason, "王五") {
+			t.Fatalf("after suspension %+v", pub)
 		}
 		if _, err := st.Lookup(ctx, cert.Number, "张晓明"); err != nil {
 			t.Fatalf("right name: %v", err)

@@ -54,10 +54,14 @@ type Certificate struct {
 	Score     string  `gorm:"size:20;not null;default:''" json:"score"`
 	// Hours of training the certificate attests (学时证明), as printed
 	// ("48 学时"), taken from the ledger at issue.
-	Hours     string    `gorm:"size:40;not null;default:''" json:"hours"`
-	CreatedBy uint      `gorm:"not null;default:0" json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Hours string `gorm:"size:40;not null;default:''" json:"hours"`
+	// PublicHistory is the history as the public verify page shows it
+	// (JSON of []PublicEvent without labels), kept with each event in the
+	// same transaction so the public lookup reads one row.
+	PublicHistory string    `gorm:"type:text" json:"-"`
+	CreatedBy     uint      `gorm:"not null;default:0" json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // TableName keeps the table name plain.

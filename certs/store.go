@@ -2,8 +2,10 @@ package certs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -73,10 +75,17 @@ type Options struct {
 
 // Store keeps certificates and their history.
 type Store struct {
-	db *gorm.DB
-	// reads keeps prepared statements for the public lookup.
-	reads *gorm.DB
-	opt   Options
+	db  *gorm.DB
+	opt Options
+	// lookup is the public lookup's prepared statement, made on first use
+	// and shared by WithClock copies.
+	lookup *preparedLookup
+}
+
+type preparedLookup struct {
+	once sync.Once
+	stmt *sql.Stmt
+	err  error
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).
@@ -93,7 +102,7 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 	if opt.Authority == "" {
 		opt.Authority = "麒麟区应急管理局"
 	}
-	return &Store{db: db, reads: db.Session(&gorm.Session{PrepareStmt: true}), opt: opt}
+	return &Store{db: db, opt: opt, lookup: &preparedLookup{}}
 }
 
 // Kinds returns the kind table.
@@ -215,7 +224,7 @@ func (s *Store) visible(tx *gorm.DB, p account.Principal, id uint, lock bool) (C
 func (s *Store) WithClock(now func() time.Time) *Store {
 	opt := s.opt
 	opt.Now = now
-	return &Store{db: s.db, reads: s.reads, opt: opt}
+	return &Store{db: s.db, opt: opt, lookup: s.lookup}
 }
 
 // RevokedIDs returns the ids in [from, to) of certificates revoked or

@@ -66,7 +66,7 @@ func (s *Server) printable(c *gin.Context, v certs.View) (document.Certificate, 
 		return document.Certificate{}, fault.Wrap(err, "sign certificate")
 	}
 	d := document.Certificate{Title: v.KindName, HolderName: v.HolderName, MaskedID: v.IDMasked, KindName: v.KindName,
-		OperationItem: s.itemName(c, v.OperationItem), Hours: v.Hours, Score: v.Score, IssuedOn: v.IssuedOn, Issuer: v.Issuer, Number: v.Number,
+		OperationItem: s.itemName(c, v.OperationItem), Hours: totalHours(v.Hours), Score: v.Score, IssuedOn: v.IssuedOn, Issuer: v.Issuer, Number: v.Number,
 		QRPayload: signing.VerifyURL(s.baseURL(c), v.Number, token), QRCaption: "扫码核验真伪"}
 	if v.ValidUntil != nil {
 		d.ValidUntil = *v.ValidUntil
@@ -260,4 +260,13 @@ func idLast4(masked string) string {
 		return ""
 	}
 	return string(r[len(r)-4:])
+}
+
+// totalHours is the total of a 学时证明's hours text for the field table
+// ("共 48 学时"); the full split online/offline is in the statement.
+func totalHours(h string) string {
+	if i := strings.LastIndex(h, "共 "); i >= 0 {
+		return h[i:]
+	}
+	return h
 }

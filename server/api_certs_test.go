@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"anpei/certs/signing"
 	"anpei/db/dbtest"
 	"anpei/exam"
+	"anpei/roster"
 )
 
 // passAwardingExam makes the learner pass an exam that awards a
@@ -191,5 +193,83 @@ func TestVerifyIsThrottled(t *testing.T) {
 	}
 	if !got429 {
 		t.Fatal("40 lookups in a row were never throttled")
+	}
+}
+
+// TestCertificateZip: the list page offers its anpei certificates as one
+// ZIP of PDFs; the ZIP holds only what the caller may see.
+func TestCertificateZip(t *testing.T) {
+	h := newHarness(t, dbtest.SQLite(t, migrate))
+	tn := seedTenants(t, h)
+	ctx := context.Background()
+	var ids []string
+	for _, person := range []uint{tn.ownPerson, tn.otherPer} {
+		c, err := h.certs.Issue(ctx, account.System(), certs.ManualInput{PersonID: person, Kind: "hours_record", Reason: "测试"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, itoa(c.ID))
+	}
+	page := tn.sessions["admin"].do("GET", "/certificates", nil)
+	if !strings.Contains(page.body, "/api/v1/certificates/archive.zip?ids=") {
+		t.Fatal("the list page offers no ZIP")
+	}
+	res := tn.sessions["enterprise"].do("GET", "/api/v1/certificates/archive.zip?ids="+strings.Join(ids, ","), nil)
+	if res.status != 200 || res.header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("zip: %d %s", res.status, res.body)
+	}
+	zr, err := zip.NewReader(strings.NewReader(res.body), int64(len(res.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(zr.File) != 1 || !strings.HasSuffix(zr.File[0].Name, ".pdf") {
+		t.Fatalf("the enterprise admin's ZIP holds %d files", len(zr.File))
+	}
+	if r := tn.sessions["enterprise"].do("GET", "/api/v1/certificates/archive.zip?ids=abc", nil); r.status != 400 {
+		t.Errorf("bad ids: %d", r.status)
+	}
+}
+
+// TestEveryKindPrints: a certificate of every anpei kind, issued to a
+// demo person it qualifies, downloads as a PDF.
+func TestEveryKindPrints(t *testing.T) {
+	h := newHarness(t, dbtest.SQLite(t, migrate))
+	tn := seedTenants(t, h)
+	ctx := context.Background()
+	sys := account.System()
+	for _, k := range h.certs.Kinds().All() {
+		if k.Issuer != certs.IssuerAnpei {
+			continue
+		}
+		var person uint
+		for _, cat := range []roster.Category{roster.CategorySpecialOperator, roster.CategoryPrincipal, roster.CategorySafetyManager, roster.CategoryOther} {
+			if !k.Qualifies(cat) {
+				continue
+			}
+			rows, _, err := h.roster.ListPeople(ctx, sys, roster.PersonFilter{Category: cat, Limit: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if !k.NeedsItem || len(r.OperationItems) > 0 {
+					person = r.ID
+					break
+				}
+			}
+			if person != 0 {
+				break
+			}
+		}
+		if person == 0 {
+			t.Fatalf("no demo person qualifies for %s", k.Code)
+		}
+		c, err := h.certs.Issue(ctx, sys, certs.ManualInput{PersonID: person, Kind: k.Code, Reason: "测试打印"})
+		if err != nil {
+			t.Fatalf("%s: %v", k.Code, err)
+		}
+		res := tn.sessions["admin"].do("GET", "/api/v1/certificates/"+itoa(c.ID)+"/pdf", nil)
+		if res.status != 200 || !strings.HasPrefix(res.body, "%PDF-") {
+			t.Errorf("%s: %d %s", k.Code, res.status, res.body)
+		}
 	}
 }

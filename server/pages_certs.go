@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -69,8 +70,16 @@ func (s *Server) certsPage(c *gin.Context) {
 		return
 	}
 	out := make([]certRow, len(rows))
+	var zip []string
 	for i, r := range rows {
 		out[i] = certRow{View: r, Tone: certTone(r.Status)}
+		if !r.External {
+			zip = append(zip, strconv.Itoa(int(r.ID)))
+		}
+	}
+	zipIDs := ""
+	if p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin) {
+		zipIDs = strings.Join(zip, ",")
 	}
 	title := "证书"
 	if p.Is(account.RoleLearner) {
@@ -79,7 +88,7 @@ func (s *Server) certsPage(c *gin.Context) {
 	s.render(c, http.StatusOK, "certificates", title, gin.H{"Rows": out, "Pager": newPager(c, total, limit, offset), "Kinds": s.deps.Certs.Kinds().All(),
 		"Statuses": certs.Statuses(), "F": map[string]string{"kind": c.Query("kind"), "status": c.Query("status"), "due_days": c.Query("due_days"),
 			"external": c.Query("external"), "number": c.Query("number")}, "DueChoices": dueChoices, "Learner": p.Is(account.RoleLearner), "Staff": p.Is(account.RoleAdmin, account.RoleRegulator),
-		"Title": title})
+		"Title": title, "ZipIDs": zipIDs})
 }
 
 var dueChoices = []struct{ V, L string }{{"30", "30 天内"}, {"60", "60 天内"}, {"90", "90 天内"}, {"365", "一年内"}}

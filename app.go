@@ -80,6 +80,10 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	a.exams = exam.NewStore(gdb, exam.Options{Candidate: fromroster.Candidate(a.roster), Unmet: a.courses.Unmet, CanSee: fromroster.CanSee(a.roster),
 		Awardable: func(code string) bool { k, ok := kinds.Get(code); return ok && k.Earnable() },
 		OnPassed:  a.issueEarned})
+	if err := checkPublicURL(s.PublicURL); err != nil {
+		db.Close(gdb)
+		return nil, err
+	}
 	if s.CertNumberPattern == "" {
 		s.CertNumberPattern = certs.DefaultNumberPattern
 	}

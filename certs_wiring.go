@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"time"
 
 	"anpei/fault"
@@ -20,4 +22,17 @@ func (a *app) issueEarned(attemptID uint) {
 			}
 		}
 	}()
+}
+
+// checkPublicURL accepts an empty --public-url or an http(s) address with
+// a host and nothing after it but an optional path prefix.
+func checkPublicURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("--public-url %q: want an address such as https://px.qilin.gov.cn", raw)
+	}
+	return nil
 }

@@ -29,3 +29,12 @@ func TestWatchPolicyDailyCap(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPublicURL(t *testing.T) {
+	for in, ok := range map[string]bool{"": true, "https://px.qilin.gov.cn": true, "http://127.0.0.1:8080": true, "https://example.cn/anpei": true,
+		"px.qilin.gov.cn": false, "ftp://x": false, "https://": false, "https://x?y=1": false, "https://u:p@x": false} {
+		if err := checkPublicURL(in); (err == nil) != ok {
+			t.Errorf("checkPublicURL(%q) = %v", in, err)
+		}
+	}
+}

@@ -185,17 +185,41 @@ func (s *Store) addCourseProgress(ctx context.Context, personID uint, list []Cou
 		CreditedMS int64
 		Completed  int
 	}
+	// The lesson of the person's active playback session counts as that
+	// session has it (the stored row may lag it), the others as stored.
+	live, ok, err := liveProgress(s.db.WithContext(ctx), personID)
+	if err != nil {
+		return asFault(err)
+	}
 	var rows []row
-	err := s.db.WithContext(ctx).Table("lessons").
+	q := s.db.WithContext(ctx).Table("lessons").
 		Select("lessons.version_id, COALESCE(SUM(lesson_progress.credited_ms), 0) AS credited_ms, COALESCE(SUM(CASE WHEN lesson_progress.completed THEN 1 ELSE 0 END), 0) AS completed").
 		Joins("JOIN lesson_progress ON lesson_progress.content_key = lessons.content_key AND lesson_progress.person_id = ?", personID).
-		Where("lessons.version_id IN ?", ids).Group("lessons.version_id").Scan(&rows).Error
-	if err != nil {
+		Where("lessons.version_id IN ?", ids)
+	if ok {
+		q = q.Where("lessons.content_key <> ?", live.ContentKey)
+	}
+	if err := q.Group("lessons.version_id").Scan(&rows).Error; err != nil {
 		return asFault(err)
 	}
 	by := map[uint]row{}
 	for _, r := range rows {
 		by[r.VersionID] = r
+	}
+	if ok && live.CreditedMS > 0 {
+		var in []uint
+		if err := s.db.WithContext(ctx).Model(&Lesson{}).Where("version_id IN ? AND content_key = ?", ids, live.ContentKey).
+			Pluck("version_id", &in).Error; err != nil {
+			return asFault(err)
+		}
+		for _, v := range in {
+			r := by[v]
+			r.CreditedMS += live.CreditedMS
+			if live.Completed {
+				r.Completed++
+			}
+			by[v] = r
+		}
 	}
 	for i := range list {
 		r := by[list[i].VersionID]
@@ -251,6 +275,15 @@ func (s *Store) Course(ctx context.Context, p account.Principal, id uint, draft 
 		}
 		for _, pr := range ps {
 			progress[pr.ContentKey] = pr
+		}
+		// The active playback session's lesson as that session has it
+		// (the stored row may lag it).
+		live, ok, err := liveProgress(db, learner.PersonID)
+		if err != nil {
+			return CourseView{}, asFault(err)
+		}
+		if ok && live.CreditedMS > 0 {
+			progress[live.ContentKey] = live
 		}
 	}
 	for _, l := range lessons {

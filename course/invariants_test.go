@@ -2,6 +2,7 @@ package course
 
 import (
 	"errors"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -21,11 +22,122 @@ type checker struct {
 	credited   time.Duration
 	first      time.Time      // the first accepted heartbeat
 	seen       map[Reason]int // exclusions per reason, to show what a run reached
+
+	// What the heartbeats excluded, and what SettleStall and TakeStall
+	// gave the ledger, per reason and day (stall) or reason (others).
+	excludedStall, ledgerStall map[string]time.Duration // by China-time day
+	excludedOther, ledgerOther map[Reason]Exclusion     // wall and segment lengths summed
+	buffered                   int                      // heartbeats that left stall time in the buffer
+	latest                     time.Time                // the latest clock reading a heartbeat had
 }
 
 func newChecker(t testing.TB, s *Session) *checker {
 	return &checker{t: t, s: s, initial: s.Covered, startDay: s.CapDay, startToday: s.CreditedToday,
-		perDay: map[string]time.Duration{}, seen: map[Reason]int{}}
+		perDay: map[string]time.Duration{}, seen: map[Reason]int{},
+		excludedStall: map[string]time.Duration{}, ledgerStall: map[string]time.Duration{},
+		excludedOther: map[Reason]Exclusion{}, ledgerOther: map[Reason]Exclusion{}}
+}
+
+// settle gives an accepted heartbeat's exclusions to SettleStall, as the
+// store does, and checks that the ledger gets every excluded second
+// exactly once, with its reason and its day: other reasons at once and
+// unchanged, stall time at once or from the buffer, which stays short,
+// holds one day and is empty whenever anything but a short stall happened.
+func (c *checker) settle(res Result, now time.Time, playing bool) {
+	t, s := c.t, c.s
+	t.Helper()
+	day := ChinaDay(now)
+	if now.After(c.latest) {
+		c.latest = now.Round(0)
+	}
+	flush := !playing || s.Superseded
+	var others []Exclusion
+	for _, e := range res.Excluded {
+		if e.Reason == ReasonStall {
+			c.excludedStall[day] += e.Wall
+			flush = flush || e.Wall >= ShortStall
+			continue
+		}
+		others = append(others, e)
+		flush = true
+		o := c.excludedOther[e.Reason]
+		o.Wall += e.Wall
+		o.Segment.End += e.Segment.Len()
+		c.excludedOther[e.Reason] = o
+	}
+	rows := s.SettleStall(res.Excluded, now, playing)
+	var written []Exclusion
+	for _, r := range rows {
+		if !r.Reason.Valid() || r.Day == "" || r.Day != ChinaDay(r.At) || r.Wall < 0 || (r.Wall == 0 && r.Segment.Empty()) {
+			t.Fatalf("SettleStall wrote a bad row %+v", r)
+		}
+		if r.Reason == ReasonStall {
+			c.ledgerStall[r.Day] += r.Wall
+			continue
+		}
+		if r.Day != day || !r.At.Equal(now.Round(0)) {
+			t.Fatalf("SettleStall wrote %+v under another day or time than the heartbeat's %v", r, now)
+		}
+		written = append(written, r.Exclusion)
+		o := c.ledgerOther[r.Reason]
+		o.Wall += r.Wall
+		o.Segment.End += r.Segment.Len()
+		c.ledgerOther[r.Reason] = o
+	}
+	if !reflect.DeepEqual(written, others) && len(written)+len(others) > 0 {
+		t.Fatalf("SettleStall wrote %+v of the heartbeat's other exclusions %+v", written, others)
+	}
+	buf := s.Stall
+	switch {
+	case buf.Wall < 0 || buf.Wall >= StallFlush:
+		t.Fatalf("stall buffer %+v out of [0, %v)", buf, StallFlush)
+	case buf.Wall > 0 && (buf.Day != ChinaDay(buf.At) || buf.At.After(c.latest)):
+		t.Fatalf("stall buffer %+v: wrong day or time (latest heartbeat %v)", buf, c.latest)
+	case flush && buf != StallBuffer{}:
+		t.Fatalf("stall buffer %+v kept after %+v (playing %v, superseded %v)", buf, res.Excluded, playing, s.Superseded)
+	}
+	if buf.Wall > 0 {
+		c.buffered++
+	}
+	c.checkLedger()
+}
+
+// handOver empties the buffer as the store does when another session
+// takes over.
+func (c *checker) handOver() {
+	if e, ok := c.s.TakeStall(); ok {
+		if e.Reason != ReasonStall || e.Day != ChinaDay(e.At) {
+			c.t.Fatalf("TakeStall returned %+v", e)
+		}
+		c.ledgerStall[e.Day] += e.Wall
+	}
+	c.checkLedger()
+}
+
+// checkLedger: what the ledger got plus the buffer is what was excluded.
+func (c *checker) checkLedger() {
+	c.t.Helper()
+	got := maps.Clone(c.ledgerStall)
+	if buf := c.s.Stall; buf.Wall > 0 {
+		got[buf.Day] += buf.Wall
+	}
+	for day, n := range got {
+		if n == 0 {
+			delete(got, day)
+		}
+	}
+	want := maps.Clone(c.excludedStall)
+	for day, n := range want {
+		if n == 0 {
+			delete(want, day)
+		}
+	}
+	if !maps.Equal(got, want) {
+		c.t.Fatalf("stall time by day: ledger and buffer hold %v, heartbeats excluded %v", got, want)
+	}
+	if !maps.Equal(c.ledgerOther, c.excludedOther) {
+		c.t.Fatalf("other exclusions: ledger holds %v, heartbeats excluded %v", c.ledgerOther, c.excludedOther)
+	}
 }
 
 func cloneSession(s *Session) *Session {
@@ -59,6 +171,7 @@ func (c *checker) heartbeat(hb Heartbeat, now time.Time) (Result, error) {
 		}
 		return res, nil
 	}
+	defer c.settle(res, now, hb.Playing)
 	if before.LastSeq == 0 {
 		if len(res.Credited)+len(res.Excluded) > 0 {
 			t.Fatalf("the anchoring heartbeat accounted for time: %+v", res)
@@ -159,6 +272,7 @@ func (c *checker) play(start time.Time, ops []byte) {
 		case 7:
 			if b1 < 4 { // rarely: a session is superseded for good
 				Supersede(s)
+				c.handOver() // as the store does when the new session starts
 			}
 			continue
 		}
@@ -207,21 +321,24 @@ func fuzzPolicy(variant byte) Policy {
 // (honest, fast, seeking, paused, replayed, reordered, forged, sub-millisecond),
 // clock steps, challenges, answers and supersessions, starting just before
 // midnight China time, never credit more than the wall-clock time elapsed
-// nor more than the lesson, and account for all wall time.
+// nor more than the lesson, and account for all wall time; the ledger gets
+// every excluded second exactly once, short stalls through the session's
+// buffer.
 func TestRandomHeartbeats(t *testing.T) {
 	start := time.Date(2025, 3, 10, 15, 55, 0, 0, time.UTC) // 23:55 China time
 	seen := map[Reason]int{}
-	credits := 0
+	credits, buffered := 0, 0
 	for seed := range uint64(500) {
 		r := rand.New(rand.NewPCG(seed, 42))
 		ops := make([]byte, 4*(20+r.IntN(300)))
 		for i := range ops {
 			ops[i] = byte(r.UintN(256))
 		}
-		// Most steps are an honest player: 15 s of wall time, 15 s of video.
+		// Most steps are an honest player: 15 s of wall time, 15 s of video
+		// (one in four with a quarter-second stall, the requests' jitter).
 		for i := 0; i < len(ops); i += 4 {
 			if r.IntN(3) > 0 {
-				ops[i], ops[i+1], ops[i+2], ops[i+3] = byte(r.IntN(5)), 60, 30, 0
+				ops[i], ops[i+1], ops[i+2], ops[i+3] = byte(r.IntN(5)), 60+byte(r.IntN(4)/3), 30, 0
 			}
 		}
 		s := open(t, fuzzPolicy(byte(seed)), SessionInput{Duration: 10 * time.Minute, Covered: Intervals{iv(60, 120)},
@@ -231,6 +348,7 @@ func TestRandomHeartbeats(t *testing.T) {
 		for r, n := range c.seen {
 			seen[r] += n
 		}
+		buffered += c.buffered
 		if c.credited > 0 {
 			credits++
 		}
@@ -243,7 +361,10 @@ func TestRandomHeartbeats(t *testing.T) {
 	if credits < 400 {
 		t.Errorf("only %d of 500 random runs credited anything; the generator is too hostile", credits)
 	}
-	t.Logf("exclusions per reason: %v", seen)
+	if buffered < 1000 {
+		t.Errorf("only %d heartbeats left short stalls in the buffer; the generator misses them", buffered)
+	}
+	t.Logf("exclusions per reason: %v; %d heartbeats left stall time buffered", seen, buffered)
 }
 
 func FuzzHeartbeats(f *testing.F) {

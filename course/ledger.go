@@ -2,6 +2,7 @@ package course
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -224,6 +225,20 @@ func (s *Store) exclusions(ctx context.Context, personID uint, session string) (
 	}
 	if err := q.Group("reason").Order("reason").Scan(&rows).Error; err != nil {
 		return nil, 0, asFault(err)
+	}
+	// Short stalls the active session holds back count as one more stall
+	// (see SettleStall).
+	buf, err := bufferedStall(s.db.WithContext(ctx), personID, session)
+	if err != nil {
+		return nil, 0, asFault(err)
+	}
+	if buf.Wall > 0 {
+		i := sort.Search(len(rows), func(i int) bool { return rows[i].Reason >= ReasonStall })
+		if i == len(rows) || rows[i].Reason != ReasonStall {
+			rows = slices.Insert(rows, i, ExclusionTotal{Reason: ReasonStall})
+		}
+		rows[i].WallMS += buf.Wall.Milliseconds()
+		rows[i].Count++
 	}
 	var total int64
 	out := []ExclusionTotal{}

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -94,6 +97,12 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 		if err != nil {
 			return err
 		}
+		// The previous active session first writes what it holds back,
+		// which may be this lesson's coverage.
+		next, err := carryOver(tx, st.ActiveSession, now)
+		if err != nil {
+			return err
+		}
 		pr, err := loadProgress(tx, learner.PersonID, l.ContentKey)
 		if err != nil {
 			return err
@@ -103,10 +112,6 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 			return err
 		}
 		today, err := creditedOn(tx, learner.PersonID, ChinaDay(now))
-		if err != nil {
-			return err
-		}
-		next, err := carriedChallenge(tx, st.ActiveSession)
 		if err != nil {
 			return err
 		}
@@ -151,26 +156,112 @@ func creditedOn(tx *gorm.DB, personID uint, day string) (time.Duration, error) {
 	return time.Duration(ms) * time.Millisecond, err
 }
 
-// carriedChallenge returns when the person's previous active session
-// would have put its next presence challenge: a new session (the next
-// lesson, a reload, another device) keeps that schedule, and a challenge
-// left unanswered is put again at once.
-func carriedChallenge(tx *gorm.DB, sessionID string) (time.Time, error) {
+// carryOver hands the person's previous active session over to the new
+// one and returns when the previous session would have put its next
+// presence challenge: a new session (the next lesson, a reload, another
+// device) keeps that schedule, and a challenge left unanswered is put
+// again at once. What the previous session holds back — coverage not yet
+// in lesson_progress, short stalls not yet in the ledger — is written now,
+// since its heartbeats may never come again (only the active session holds
+// anything back; see saveBeat).
+func carryOver(tx *gorm.DB, sessionID string, now time.Time) (time.Time, error) {
 	if sessionID == "" {
 		return time.Time{}, nil
 	}
 	var row Playback
-	if err := tx.Select("state").Where("id = ?", sessionID).Limit(1).Find(&row).Error; err != nil || row.State == "" {
+	if err := tx.Select("id, person_id, lesson_id, content_key, state").Where("id = ?", sessionID).Limit(1).Find(&row).Error; err != nil || row.State == "" {
 		return time.Time{}, err
 	}
 	var prev Session
 	if err := json.Unmarshal([]byte(row.State), &prev); err != nil {
 		return time.Time{}, err
 	}
+	e, stalled := prev.TakeStall()
+	if stalled {
+		if err := insertExclusions(tx, row, []LedgerExclusion{e}); err != nil {
+			return time.Time{}, err
+		}
+	}
+	unsaved := prev.Unsaved > 0
+	if unsaved {
+		if err := saveCoverage(tx, row, &prev, now); err != nil {
+			return time.Time{}, err
+		}
+	}
+	if stalled || unsaved {
+		state, err := json.Marshal(&prev)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if err := tx.Exec("UPDATE playback_sessions SET state = ? WHERE id = ?", string(state), row.ID).Error; err != nil {
+			return time.Time{}, err
+		}
+	}
 	if prev.Pending.ID != "" && prev.Pending.AnsweredAt.IsZero() {
 		return prev.Pending.IssuedAt, nil
 	}
 	return prev.NextChallengeAt, nil
+}
+
+// saveCoverage writes the coverage of session row to lesson_progress and
+// marks the session as having nothing unsaved.
+func saveCoverage(tx *gorm.DB, row Playback, sess *Session, now time.Time) error {
+	covered, err := json.Marshal(msIntervals(sess.Covered))
+	if err != nil {
+		return err
+	}
+	pr := Progress{PersonID: row.PersonID, ContentKey: row.ContentKey, Covered: string(covered),
+		CreditedMS: sess.Covered.Total().Milliseconds(), DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess), UpdatedAt: now}
+	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pr).Error; err != nil {
+		return err
+	}
+	sess.Unsaved = 0
+	return nil
+}
+
+// liveProgress returns the coverage of the person's active playback
+// session, as lesson_progress will hold it once the session writes it: the
+// stored row may lag the active session by a few heartbeats (see
+// saveBeat), and the session's coverage always contains the stored row's.
+// ok is false when the person has no active session.
+func liveProgress(tx *gorm.DB, personID uint) (pr Progress, ok bool, err error) {
+	var row struct {
+		ContentKey string
+		State      string
+	}
+	err = tx.Table("watch_states").Select("playback_sessions.content_key, playback_sessions.state").
+		Joins("JOIN playback_sessions ON playback_sessions.id = watch_states.active_session").
+		Where("watch_states.person_id = ?", personID).Limit(1).Scan(&row).Error
+	if err != nil || row.State == "" {
+		return Progress{}, false, err
+	}
+	var sess Session
+	if err := json.Unmarshal([]byte(row.State), &sess); err != nil {
+		return Progress{}, false, err
+	}
+	return Progress{PersonID: personID, ContentKey: row.ContentKey, CreditedMS: sess.Covered.Total().Milliseconds(),
+		DurationMS: sess.Duration.Milliseconds(), Completed: complete(&sess)}, true, nil
+}
+
+// bufferedStall returns the stall time buffered in the person's active
+// session (see SettleStall) and when it was last excluded, for
+// summaries of the ledger; zero if none.
+func bufferedStall(tx *gorm.DB, personID uint, session string) (StallBuffer, error) {
+	var state string
+	q := tx.Table("watch_states").Select("playback_sessions.state").
+		Joins("JOIN playback_sessions ON playback_sessions.id = watch_states.active_session").
+		Where("watch_states.person_id = ?", personID)
+	if session != "" {
+		q = q.Where("playback_sessions.id = ?", session)
+	}
+	if err := q.Limit(1).Scan(&state).Error; err != nil || state == "" {
+		return StallBuffer{}, err
+	}
+	var sess Session
+	if err := json.Unmarshal([]byte(state), &sess); err != nil {
+		return StallBuffer{}, err
+	}
+	return sess.Stall, nil
 }
 
 // lockState returns the person's watch state (StartPlayback creates it
@@ -218,29 +309,35 @@ func msIntervals(s Intervals) [][2]int64 {
 // not found. A session that is no longer the person's active one is
 // marked superseded.
 func (s *Store) loadPlayback(tx *gorm.DB, personID uint, id string) (Playback, *Session, error) {
-	var row struct {
-		Playback
-		ActiveSession string
+	// One plain row scan of the columns a heartbeat or an answer needs.
+	// On MySQL the person's state row is locked first, then the session,
+	// in the order StartPlayback locks them (its state row, then the
+	// previous session's row, see carryOver), so the two never deadlock.
+	// SQLite's immediate transactions already serialize writers.
+	join, lock := "JOIN", ""
+	if tx.Dialector.Name() == "mysql" {
+		join, lock = "STRAIGHT_JOIN", " FOR UPDATE"
 	}
-	err := forUpdate(tx.Table("playback_sessions")).
-		Select("playback_sessions.*, watch_states.active_session").
-		Joins("JOIN watch_states ON watch_states.person_id = playback_sessions.person_id").
-		Where("playback_sessions.id = ? AND playback_sessions.person_id = ?", id, personID).
-		Limit(1).Scan(&row).Error
+	var row Playback
+	var active string
+	err := tx.Raw("SELECT p.id, p.person_id, p.lesson_id, p.content_key, p.course_id, p.version_id, p.category, p.state, w.active_session "+
+		"FROM watch_states w "+join+" playback_sessions p ON p.person_id = w.person_id "+
+		"WHERE w.person_id = ? AND p.id = ? LIMIT 1"+lock, personID, id).Row().
+		Scan(&row.ID, &row.PersonID, &row.LessonID, &row.ContentKey, &row.CourseID, &row.VersionID, &row.Category, &row.State, &active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Playback{}, nil, ErrPlaybackNotFound
+	}
 	if err != nil {
 		return Playback{}, nil, err
-	}
-	if row.ID == "" {
-		return Playback{}, nil, ErrPlaybackNotFound
 	}
 	var sess Session
 	if err := json.Unmarshal([]byte(row.State), &sess); err != nil {
 		return Playback{}, nil, err
 	}
-	if row.ActiveSession != sess.ID && !sess.Superseded {
+	if active != sess.ID && !sess.Superseded {
 		Supersede(&sess)
 	}
-	return row.Playback, &sess, nil
+	return row, &sess, nil
 }
 
 // Heartbeat accounts for a heartbeat of session id, in one transaction
@@ -273,7 +370,7 @@ func (s *Store) Heartbeat(ctx context.Context, p account.Principal, id string, h
 		if cid, due := sess.Challenge(now, s.opt.Rand); due {
 			challenge = challengeView(sess, cid)
 		}
-		credited, err := s.saveBeat(tx, now, row, sess, res)
+		credited, err := s.saveBeat(tx, now, row, sess, res, hb.Playing)
 		if err != nil {
 			return err
 		}
@@ -299,17 +396,15 @@ func complete(s *Session) bool {
 }
 
 // saveBeat persists what an accepted heartbeat did and returns the time it
-// credited in ms. While a session is the person's active one its Covered
-// is the truth about the lesson (no other session can credit), so the
-// coverage row is written only when something was credited.
-func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session, res Result) (int64, error) {
-	state, err := json.Marshal(sess)
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(map[string]any{"state": string(state), "updated_at": now}).Error; err != nil {
-		return 0, err
-	}
+// credited in ms: the new credits and exclusions (short stalls kept in the
+// session, see SettleStall), the session, and now and then the lesson's
+// coverage. While a session is the person's active one its Covered is the
+// truth about the lesson (no other session can credit, and readers take
+// the active session's coverage: see liveProgress), so the coverage row is
+// written only every SaveCoverageEvery crediting heartbeats, when the
+// player pauses or stops, when the lesson is complete, and when another
+// session takes over (carryOver).
+func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session, res Result, playing bool) (int64, error) {
 	var credited int64
 	credits := make([]CreditEntry, 0, len(res.Credited))
 	for _, c := range res.Credited {
@@ -320,32 +415,78 @@ func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session
 			SegStart: c.Segment.Start.Milliseconds(), SegEnd: c.Segment.End.Milliseconds(),
 			FromAt: c.From.UTC(), ToAt: c.To.UTC(), MS: ms, CreatedAt: now})
 	}
-	if len(credits) > 0 {
-		if err := tx.Create(&credits).Error; err != nil {
+	if err := insertCredits(tx, credits); err != nil {
+		return 0, err
+	}
+	if err := insertExclusions(tx, row, sess.SettleStall(res.Excluded, now, playing)); err != nil {
+		return 0, err
+	}
+	if credited > 0 {
+		sess.Unsaved++
+	}
+	if sess.Unsaved > 0 && (sess.Unsaved >= SaveCoverageEvery || !playing || complete(sess)) {
+		if err := saveCoverage(tx, row, sess, now); err != nil {
 			return 0, err
 		}
 	}
-	var excl []ExclusionEntry
-	for _, e := range res.Excluded {
-		excl = append(excl, ExclusionEntry{PersonID: row.PersonID, Day: ChinaDay(now), SessionID: row.ID, LessonID: row.LessonID,
-			Reason: e.Reason, SegStart: e.Segment.Start.Milliseconds(), SegEnd: e.Segment.End.Milliseconds(),
-			WallMS: e.Wall.Milliseconds(), At: now})
-	}
-	if len(excl) > 0 {
-		if err := tx.Create(&excl).Error; err != nil {
-			return 0, err
-		}
-	}
-	if credited == 0 {
-		return 0, nil
-	}
-	covered, err := json.Marshal(msIntervals(sess.Covered))
+	state, err := json.Marshal(sess)
 	if err != nil {
 		return 0, err
 	}
-	pr := Progress{PersonID: row.PersonID, ContentKey: row.ContentKey, Covered: string(covered),
-		CreditedMS: sess.Covered.Total().Milliseconds(), DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess), UpdatedAt: now}
-	return credited, tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pr).Error
+	return credited, tx.Exec("UPDATE playback_sessions SET state = ?, updated_at = ? WHERE id = ?", string(state), now, row.ID).Error
+}
+
+// SaveCoverageEvery is how many crediting heartbeats of the active session
+// (a minute's worth) may pass before its coverage is written to
+// lesson_progress.
+const SaveCoverageEvery = 4
+
+// insertCredits appends rows to the ledger in one statement.
+func insertCredits(tx *gorm.DB, rows []CreditEntry) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	const cols = "(`person_id`, `online`, `category`, `day`, `course_id`, `lesson_id`, `session_id`, `seg_start`, `seg_end`, `offline_id`, `from_at`, `to_at`, `ms`, `created_at`)"
+	args := make([]any, 0, 14*len(rows))
+	for _, c := range rows {
+		args = append(args, c.PersonID, c.Online, c.Category, c.Day, c.CourseID, c.LessonID, c.SessionID,
+			c.SegStart, c.SegEnd, c.OfflineID, c.FromAt, c.ToAt, c.MS, c.CreatedAt)
+	}
+	return tx.Exec("INSERT INTO training_credits "+cols+" VALUES "+placeholders(len(rows), 14), args...).Error
+}
+
+// insertExclusions writes the exclusions of session row to the ledger in
+// one statement.
+func insertExclusions(tx *gorm.DB, row Playback, ex []LedgerExclusion) error {
+	if len(ex) == 0 {
+		return nil
+	}
+	const cols = "(`person_id`, `day`, `session_id`, `lesson_id`, `reason`, `seg_start`, `seg_end`, `wall_ms`, `at`)"
+	args := make([]any, 0, 9*len(ex))
+	for _, e := range ex {
+		args = append(args, row.PersonID, e.Day, row.ID, row.LessonID, string(e.Reason),
+			e.Segment.Start.Milliseconds(), e.Segment.End.Milliseconds(), e.Wall.Milliseconds(), e.At.UTC())
+	}
+	return tx.Exec("INSERT INTO watch_exclusions "+cols+" VALUES "+placeholders(len(ex), 9), args...).Error
+}
+
+// placeholders returns n groups of k "?" for a multi-row INSERT.
+func placeholders(n, k int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range k {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('?')
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
 
 // Answer records the learner's answer to a presence challenge: the code

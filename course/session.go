@@ -53,6 +53,18 @@ type Session struct {
 	// Superseded is set by Supersede: a newer session of the same person
 	// exists, and this one credits nothing more.
 	Superseded bool
+
+	// Unsaved counts the heartbeats that credited this session since its
+	// Covered was last written to the store's lesson_progress (zero: the
+	// stored coverage is Covered). Only the person's active session may
+	// have any: the store writes them when another session takes over.
+	Unsaved int `json:",omitzero"`
+
+	// Stall is short stall time that accepted heartbeats excluded (and
+	// reported to the player) but that the store has not yet written to
+	// the ledger as its own exclusion: see SettleStall. It is kept in the
+	// stored session, which the same transaction writes.
+	Stall StallBuffer `json:",omitzero"`
 }
 
 // PendingChallenge is a presence challenge put to the learner.

@@ -1172,7 +1172,7 @@ func installSQLStats(gdb *gorm.DB) *sqlStats {
 				name += " ON CONFLICT"
 			}
 			if db.Statement.Table == "" {
-				name = kind + " " + strings.Fields(db.Statement.SQL.String() + " ?")[0]
+				name = kind + " " + rawStatementName(db.Statement.SQL.String())
 			}
 			d := time.Since(v.(time.Time))
 			s.mu.Lock()
@@ -1202,6 +1202,35 @@ func installSQLStats(gdb *gorm.DB) *sqlStats {
 	must(cb.Raw().Before("gorm:raw").Register("anpei:bench_before_raw", before))
 	must(cb.Raw().After("gorm:raw").Register("anpei:bench_after_raw", after("raw")))
 	return s
+}
+
+// rawStatementName names a raw statement by its verb and table:
+// "INSERT INTO training_credits", "UPDATE playback_sessions",
+// "SELECT FROM playback_sessions FOR UPDATE", "SHOW".
+func rawStatementName(sql string) string {
+	words := strings.Fields(strings.ReplaceAll(sql, "`", "") + " ?")
+	verb := strings.ToUpper(words[0])
+	after := func(w string) string {
+		for i := 0; i+1 < len(words); i++ {
+			if strings.EqualFold(words[i], w) {
+				return " " + strings.TrimSuffix(words[i+1], ",")
+			}
+		}
+		return ""
+	}
+	switch verb {
+	case "SELECT":
+		name := "SELECT FROM" + after("FROM")
+		if strings.Contains(strings.ToUpper(sql), " FOR UPDATE") {
+			name += " FOR UPDATE"
+		}
+		return name
+	case "INSERT":
+		return "INSERT INTO" + after("INTO")
+	case "UPDATE":
+		return "UPDATE" + after("UPDATE")
+	}
+	return verb
 }
 
 // commitCost times, on the benchmark's database, 200 sequential

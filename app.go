@@ -13,6 +13,7 @@ import (
 	"anpei/account"
 	"anpei/certs"
 	"anpei/certs/signing"
+	"anpei/compliance"
 	"anpei/course"
 	"anpei/course/fromroster"
 	"anpei/db"
@@ -39,6 +40,8 @@ type app struct {
 	signer   *signing.Keyring
 	media    *media.Store
 	notices  *notify.Store
+	// compliance is the rules engine's store: results, roll-ups, snapshots.
+	compliance *compliance.Store
 }
 
 // openApp opens and migrates the database and builds the stores.
@@ -97,6 +100,10 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	copts.IDHash = signing.SaltedHashes
 	a.certs = certs.NewStore(gdb, copts)
 	a.notices = a.newNotices()
+	if a.compliance, err = a.newCompliance(ctx); err != nil {
+		db.Close(gdb)
+		return nil, fmt.Errorf("compliance rules: %w", err)
+	}
 	if a.signer, err = signing.LoadOrCreate(filepath.Join(s.Data, "cert-keys")); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("certificate signing keys: %w", err)

@@ -76,9 +76,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := demo.SeedCerts(ctx, a.accounts, a.roster, a.certs, time.Now()); err != nil {
 			return fmt.Errorf("seed demo certificates: %w", err)
 		}
+		if err := demo.SeedTraining(ctx, a.db, a.roster, a.courses, time.Now()); err != nil {
+			return fmt.Errorf("seed demo training: %w", err)
+		}
+		if err := demo.SeedComplianceHistory(ctx, a.compliance, time.Now()); err != nil {
+			return fmt.Errorf("seed demo compliance history: %w", err)
+		}
 	}
 
-	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Notices: a.notices, Logger: log})
+	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Notices: a.notices, Compliance: a.compliance, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -111,6 +117,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go gradeDueAttempts(ctx, a.exams, log)
 	go issueDueCertificates(ctx, a.certs, log)
 	go remindCertificates(ctx, a.notices, log)
+	go evaluateCompliance(ctx, a.compliance, log)
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.Data, log)
 	}

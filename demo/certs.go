@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"anpei/account"
@@ -16,7 +17,7 @@ import (
 // extended review interval; verified and not), the district's own
 // assessment and training certificates (valid, expired), and one each
 // suspended, revoked and cancelled. The demo learner gets none: theirs
-// comes from passing the demo exam. It does nothing when certificates
+// anpei-issued one comes from passing the demo exam. It does nothing when certificates
 // exist.
 func SeedCerts(ctx context.Context, accounts *account.Store, rs *roster.Store, cs *certs.Store, now time.Time) error {
 	sys := account.System()
@@ -102,6 +103,9 @@ func SeedCerts(ctx context.Context, accounts *account.Store, rs *roster.Store, c
 			return fmt.Errorf("demo: assessment of person %d: %w", p.ID, err)
 		}
 	}
+	if err := coverCertificates(ctx, rs, cs, now); err != nil {
+		return err
+	}
 	workers, err := people(roster.CategoryOther, 8)
 	if err != nil {
 		return err
@@ -148,3 +152,81 @@ func learnerPerson(ctx context.Context, accounts *account.Store) (uint, error) {
 	}
 	return 0, nil
 }
+
+// coverCertificates registers, for every person on duty who does not lag
+// (see behind) and has none yet, the state certificates their post needs:
+// a special-operation certificate per registered item, and for principals
+// and safety managers of units that must be assessed the 安全合格证 —
+// valid, most verified. The people of the short towns who lag keep their
+// gaps.
+func coverCertificates(ctx context.Context, rs *roster.Store, cs *certs.Store, now time.Time) error {
+	sys := account.System()
+	inds, err := rs.Industries(ctx)
+	if err != nil {
+		return err
+	}
+	ind := map[string]roster.Industry{}
+	for _, i := range inds {
+		ind[i.Code] = i
+	}
+	held := map[uint]bool{}
+	for offset := 0; ; offset += certs.MaxLimit {
+		page, total, err := cs.List(ctx, sys, certs.Filter{External: ptrTrue(), Limit: certs.MaxLimit, Offset: offset})
+		if err != nil {
+			return err
+		}
+		for _, c := range page {
+			held[c.PersonID] = true
+		}
+		if int64(offset+len(page)) >= total || len(page) == 0 {
+			break
+		}
+	}
+	for after := uint(0); ; {
+		page, err := rs.Subjects(ctx, after, 500)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		after = page[len(page)-1].ID
+		for _, subj := range page {
+			if subj.DutyStatus != roster.DutyOn || held[subj.ID] || behind(subj) {
+				continue
+			}
+			issued := now.AddDate(-1, -int(subj.ID%20), 0).Format("2006-01-02")
+			var regs []certs.ExternalInput
+			if subj.Categories.Has(roster.CategorySpecialOperator) {
+				for _, item := range subj.OperationItems {
+					number, err := rs.RevealID(ctx, sys, subj.ID)
+					if err != nil {
+						return err
+					}
+					n := "T" + number
+					if len(regs) > 0 || item != subj.OperationItems[0] {
+						n = "T" + number[len(number)-6:] + "-" + strings.ReplaceAll(item, ".", "")
+					}
+					regs = append(regs, certs.ExternalInput{PersonID: subj.ID, Kind: "special_operation", Number: n, OperationItem: item, IssuedOn: issued})
+				}
+			}
+			in := ind[subj.IndustryCode]
+			if (subj.Categories.Has(roster.CategoryPrincipal) || subj.Categories.Has(roster.CategorySafetyManager)) && (in.HighRisk || in.AssessmentRequired) {
+				regs = append(regs, certs.ExternalInput{PersonID: subj.ID, Kind: "safety_qualification", Number: fmt.Sprintf("53%s%06d", issued[:4], 5000+subj.ID), IssuedOn: issued})
+			}
+			for _, r := range regs {
+				c, err := cs.RegisterExternal(ctx, sys, r)
+				if err != nil {
+					return fmt.Errorf("demo: certificate of person %d: %w", subj.ID, err)
+				}
+				if subj.ID%5 != 0 {
+					if _, err := cs.MarkVerified(ctx, sys, c.ID, "已在全国安全生产考试信息查询平台核对（演示）"); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+}
+
+func ptrTrue() *bool { t := true; return &t }

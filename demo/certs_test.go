@@ -52,7 +52,7 @@ func TestSeedCerts(t *testing.T) {
 			} else if c.External {
 				unverified++
 			}
-			if c.PersonID == learner {
+			if c.PersonID == learner && !c.External {
 				t.Errorf("the demo learner has certificate %s before passing the exam", c.Number)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"anpei/account"
 	"anpei/audit"
 	"anpei/certs"
+	"anpei/compliance"
 	"anpei/course"
 	"anpei/db"
 	"anpei/exam"
@@ -38,6 +39,7 @@ func Migrations() []db.Migration {
 			return certs.AutoMigrate(tx)
 		}},
 		{Version: 6, Name: "notices (reminders)", Up: notify.AutoMigrate},
+		{Version: 7, Name: "compliance results and month-end snapshots", Up: compliance.AutoMigrate},
 	}
 }
 

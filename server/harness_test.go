@@ -21,6 +21,7 @@ import (
 	"anpei/account"
 	"anpei/certs"
 	"anpei/certs/signing"
+	"anpei/compliance"
 	"anpei/course"
 	"anpei/course/fromroster"
 	"anpei/db/dbtest"
@@ -69,7 +70,9 @@ type harness struct {
 	exams    *exam.Store
 	certs    *certs.Store
 	signer   *signing.Keyring
-	logs     *bytes.Buffer
+	// compliance is the compliance store (Refresh it before reading).
+	compliance *compliance.Store
+	logs       *bytes.Buffer
 }
 
 func migrate(gdb *gorm.DB) error { return schema.Migrate(context.Background(), gdb) }
@@ -132,15 +135,21 @@ func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	engine, err := compliance.New(compliance.Options{Kinds: kinds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compStore := compliance.NewStore(gdb, compliance.StoreOptions{Now: clk.Now, Engine: engine, Table: cs.Table(),
+		Source: fromroster.ComplianceSource(rs, cs, certStore)})
 	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10, VerifyBurst: o.VerifyBurst},
-		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Certs: certStore, Signer: signer, Media: ms, Keys: keys, Logger: log,
+		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Certs: certStore, Signer: signer, Media: ms, Keys: keys, Logger: log, Compliance: compStore,
 			Notices: notify.NewStore(gdb, notify.Options{Now: clk.Now, Kinds: kinds, Due: certStore.DueBetween, Log: log})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, exams: es, certs: certStore, signer: signer, logs: logs}
+	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, exams: es, certs: certStore, signer: signer, compliance: compStore, logs: logs}
 }
 
 type lockedWriter struct {

@@ -136,9 +136,15 @@ func (s *Server) personPage(c *gin.Context) {
 		s.renderErr(c, err)
 		return
 	}
+	standing, evaluated, err := s.deps.Compliance.PersonResult(c.Request.Context(), id)
+	if err != nil {
+		s.renderErr(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, "person", person.Name, gin.H{"P": toPersonJSON(person, ent.Name), "Enterprise": ent, "Ref": ref,
 		"History": history, "Items": itemNames(ref.OperationItems, person.OperationItems),
 		"CanEdit": p.Is(account.RoleAdmin, account.RoleEnterpriseAdmin), "Certs": personCerts,
+		"Standing": standing, "Evaluated": evaluated,
 		"CanRegisterCert": p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin),
 		"CanIssueCert":    p.Is(account.RoleAdmin, account.RoleRegulator), "IssueKinds": issueKinds(s.deps.Certs.Kinds(), person.Categories)})
 }

@@ -56,7 +56,7 @@ func navFor(p account.Principal) []navItem {
 			navItem{Href: "/certificates", Label: "我的证书"})
 	}
 	if p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin) {
-		items = append(items, navItem{Href: "/certificates", Label: "证书"})
+		items = append(items, navItem{Href: "/compliance", Label: "持证上岗"}, navItem{Href: "/certificates", Label: "证书"})
 	}
 	if p.Is(account.RoleAdmin, account.RoleRegulator) {
 		items = append(items, navItem{Href: "/courses", Label: "课程"})

@@ -76,6 +76,8 @@ func (s *Server) register() {
 	s.registerCertDocs()
 	s.registerCertPages()
 	s.registerVerify()
+	s.registerCompliance()
+	s.registerCompliancePages()
 	s.registerNotices()
 	s.registerCertFiles()
 

@@ -18,6 +18,7 @@ import (
 	"anpei/assets"
 	"anpei/certs"
 	"anpei/certs/signing"
+	"anpei/compliance"
 	"anpei/course"
 	"anpei/exam"
 	"anpei/media"
@@ -62,11 +63,13 @@ type Deps struct {
 	Courses  *course.Store
 	Exams    *exam.Store
 	Certs    *certs.Store
-	Signer   *signing.Keyring
-	Media    *media.Store
-	Keys     *pii.Keyring
-	Notices  *notify.Store
-	Logger   *slog.Logger
+	// Compliance is the certified-on-duty evaluation and its roll-ups.
+	Compliance *compliance.Store
+	Signer     *signing.Keyring
+	Media      *media.Store
+	Keys       *pii.Keyring
+	Notices    *notify.Store
+	Logger     *slog.Logger
 }
 
 // Server holds the Gin engine and everything handlers need.

@@ -6,6 +6,7 @@ import (
 
 	"anpei/account"
 	"anpei/certs"
+	"anpei/compliance"
 	"anpei/course"
 	"anpei/exam"
 	"anpei/roster"
@@ -78,4 +79,10 @@ func personByID(ctx context.Context, rs *roster.Store, p account.Principal, numb
 func certPass(p exam.Pass) certs.Pass {
 	return certs.Pass{AttemptID: p.AttemptID, ExamID: p.ExamID, ExamTitle: p.ExamTitle, PersonID: p.PersonID, Kind: p.Kind,
 		Score: p.Score.String() + "分", FinishedAt: p.FinishedAt, RequiredRules: p.RequiredRules}
+}
+
+// ComplianceSource gives the compliance sweep the roster, the
+// certificates and the training ledger, a page of people at a time.
+func ComplianceSource(rs *roster.Store, cs *course.Store, ct *certs.Store) compliance.Source {
+	return compliance.Source{Subjects: rs.Subjects, Industries: rs.Industries, Certificates: ct.OfPeople, Credits: cs.CreditsOf}
 }

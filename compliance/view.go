@@ -1,5 +1,7 @@
 package compliance
 
+import "strconv"
+
 // RateView is a rate with its counts: never a bare percentage.
 type RateView struct {
 	Num     int    `json:"num"`
@@ -49,3 +51,5 @@ func tallyView(t *Tally) TallyView {
 	}
 	return v
 }
+
+func strconvFloat(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }

@@ -28,6 +28,7 @@ func (s *Server) registerCompliance() {
 	s.handle(route{Method: "POST", Path: "/api/v1/compliance/refresh", Access: adminOnly, Summary: "立即重新评估全部人员（通常每天凌晨自动进行）",
 		Resp: compliance.RefreshReport{}}, s.complianceRefresh)
 	s.registerComplianceExport()
+	s.registerComplianceReport()
 }
 
 func (s *Server) complianceSummary(c *gin.Context) {
@@ -129,7 +130,7 @@ func (s *Server) complianceExport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	n, err := s.complianceNames(c, sc)
+	n, err := s.complianceNamesOf(c, sc, true)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -14,6 +14,7 @@ import (
 	"anpei/account"
 	"anpei/certs"
 	"anpei/compliance"
+	"anpei/db/dbtest"
 )
 
 // TestComplianceAPI: after a sweep the summary, breakdown and gaps answer
@@ -108,4 +109,43 @@ func TestComplianceAPI(t *testing.T) {
 		}
 		_ = time.Now
 	})
+}
+
+// TestComplianceMonthlyReport: the report of the last month-end reads as a
+// PDF and a workbook whose figures are the snapshot's.
+func TestComplianceMonthlyReport(t *testing.T) {
+	h := newHarness(t, dbtest.SQLite(t, migrate))
+	tn := seedTenants(t, h)
+	ctx := context.Background()
+	if r := tn.sessions["admin"].do("GET", "/api/v1/compliance/report", nil); r.status != 404 {
+		t.Fatalf("report before any snapshot: %d %s", r.status, r.body)
+	}
+	if _, err := h.compliance.SnapshotDue(ctx, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.compliance.Refresh(ctx, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	pdf := tn.sessions["regulator"].do("GET", "/api/v1/compliance/report", nil)
+	if pdf.status != 200 || !strings.HasPrefix(pdf.body, "%PDF-") {
+		t.Fatalf("pdf: %d %.200s", pdf.status, pdf.body)
+	}
+	x := tn.sessions["regulator"].do("GET", "/api/v1/compliance/report?format=xlsx", nil)
+	f, err := excelize.OpenReader(strings.NewReader(x.body))
+	if err != nil {
+		t.Fatalf("xlsx: %d %v", x.status, err)
+	}
+	month, _ := f.GetCellValue("月报", "B1")
+	trend, err := h.compliance.Trend(ctx, account.System(), "", 1)
+	if err != nil || len(trend) != 1 || month != trend[0].Month {
+		t.Fatalf("report month %q, trend %+v %v", month, trend, err)
+	}
+	rate, _ := f.GetCellValue("月报", "B5")
+	want := trend[0].Tally.Certified.Overall
+	if rate != want.Percent+"（"+strconv.Itoa(want.Num)+"/"+strconv.Itoa(want.Den)+"）" {
+		t.Errorf("report rate %q, snapshot %+v", rate, want)
+	}
+	if r := tn.sessions["regulator"].do("GET", "/api/v1/compliance/report?format=doc", nil); r.status != 400 {
+		t.Errorf("bad format: %d", r.status)
+	}
 }

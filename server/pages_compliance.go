@@ -32,6 +32,12 @@ type names struct {
 }
 
 func (s *Server) complianceNames(c *gin.Context, sc compliance.Scope) (names, error) {
+	return s.complianceNamesOf(c, sc, false)
+}
+
+// complianceNamesOf is complianceNames; with everyEnterprise the names of
+// all enterprises in a district or department scope too (for exports).
+func (s *Server) complianceNamesOf(c *gin.Context, sc compliance.Scope, everyEnterprise bool) (names, error) {
 	ref, err := s.referenceData(c)
 	if err != nil {
 		return names{}, err
@@ -60,16 +66,23 @@ func (s *Server) complianceNames(c *gin.Context, sc compliance.Scope) (names, er
 		n.enterprises[e.ID] = e.Name
 		return n, nil
 	case "district", "department":
-		return n, nil
+		if !everyEnterprise {
+			return n, nil
+		}
 	}
-	rows, _, err := s.deps.Roster.ListEnterprises(c.Request.Context(), account.System(), f)
-	if err != nil {
-		return names{}, err
+	for offset := 0; ; offset += roster.MaxLimit {
+		f.Offset = offset
+		rows, total, err := s.deps.Roster.ListEnterprises(c.Request.Context(), account.System(), f)
+		if err != nil {
+			return names{}, err
+		}
+		for _, r := range rows {
+			n.enterprises[r.ID] = r.Name
+		}
+		if int64(offset+len(rows)) >= total || len(rows) == 0 {
+			return n, nil
+		}
 	}
-	for _, r := range rows {
-		n.enterprises[r.ID] = r.Name
-	}
-	return n, nil
 }
 
 func (n names) scopeLabel(sc compliance.Scope) string {

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
+	"anpei/account"
 	"anpei/compliance"
 	"anpei/course/fromroster"
+	"anpei/notify"
 )
 
 // newCompliance builds the compliance store: the rules engine over the
@@ -32,7 +36,8 @@ func (a *app) newCompliance(ctx context.Context) (*compliance.Store, error) {
 // evaluateCompliance re-evaluates everyone at start and then every day
 // just after midnight (China time), stores the month-end snapshot when a
 // month has ended, and logs what it did.
-func evaluateCompliance(ctx context.Context, cs *compliance.Store, log *slog.Logger) {
+func evaluateCompliance(ctx context.Context, a *app, log *slog.Logger) {
+	cs := a.compliance
 	for {
 		now := time.Now()
 		rep, err := cs.Refresh(ctx, now)
@@ -42,6 +47,11 @@ func evaluateCompliance(ctx context.Context, cs *compliance.Store, log *slog.Log
 		case err == nil:
 			log.Info("evaluated compliance", "as_of", rep.AsOf.Format("2006-01-02"), "people", rep.People, "on_duty", rep.Evaluated,
 				"non_compliant", rep.Tally.NonCompliant, "major_hazards", rep.Tally.Major, "took", rep.Took.Round(time.Millisecond).String())
+			if n, err := a.remindEnterprises(ctx, now); err != nil {
+				log.Warn("compliance to-do notices", "err", err)
+			} else if n > 0 {
+				log.Info("sent compliance to-do notices", "notices", n)
+			}
 			if month, err := cs.SnapshotDue(ctx, now); err != nil {
 				log.Warn("month-end snapshot", "err", err)
 			} else if month != "" {
@@ -54,6 +64,60 @@ func evaluateCompliance(ctx context.Context, cs *compliance.Store, log *slog.Log
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Until(next)):
+		}
+	}
+}
+
+// remindEnterprises tells each enterprise admin, once a week, how many of
+// their people are not compliant or soon will not be, with a link to the
+// to-do list (in-app; the notify senders carry it further).
+func (a *app) remindEnterprises(ctx context.Context, now time.Time) (int, error) {
+	sys := account.System()
+	groups, err := a.compliance.Breakdown(ctx, sys, "district", "enterprise")
+	if err != nil {
+		return 0, err
+	}
+	todo := map[uint]compliance.TallyView{}
+	for _, g := range groups {
+		if g.Tally.NonCompliant+g.Tally.DueSoon == 0 {
+			continue
+		}
+		id, err := strconv.ParseUint(g.Key, 10, 32)
+		if err != nil {
+			continue
+		}
+		todo[uint(id)] = g.Tally
+	}
+	if len(todo) == 0 {
+		return 0, nil
+	}
+	year, week := now.In(time.FixedZone("CST", 8*3600)).ISOWeek()
+	sent := 0
+	for offset := 0; ; offset += 200 {
+		users, total, err := a.accounts.ListUsers(ctx, sys, account.UserFilter{Role: account.RoleEnterpriseAdmin, Limit: 200, Offset: offset})
+		if err != nil {
+			return sent, err
+		}
+		for _, u := range users {
+			if u.EnterpriseID == nil || u.Disabled {
+				continue
+			}
+			t, ok := todo[*u.EnterpriseID]
+			if !ok {
+				continue
+			}
+			body := fmt.Sprintf("本企业在岗 %d 人中，不合规 %d 人（其中重大事故隐患 %d 人），即将到期 %d 人。请按待办清单安排培训、复审或取证。", t.People, t.NonCompliant, t.Major, t.DueSoon)
+			isNew, err := a.notices.Deliver(ctx, notify.Notice{UserID: u.ID, Kind: "compliance_todo", Subject: fmt.Sprintf("持证上岗待办：%d 人需要处理", t.NonCompliant+t.DueSoon),
+				Body: body, Link: "/compliance", DedupKey: fmt.Sprintf("compliance_todo:%d:%d-W%02d", *u.EnterpriseID, year, week)})
+			if err != nil {
+				return sent, err
+			}
+			if isNew {
+				sent++
+			}
+		}
+		if int64(offset+len(users)) >= total || len(users) == 0 {
+			return sent, nil
 		}
 	}
 }

@@ -117,7 +117,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go gradeDueAttempts(ctx, a.exams, log)
 	go issueDueCertificates(ctx, a.certs, log)
 	go remindCertificates(ctx, a.notices, log)
-	go evaluateCompliance(ctx, a.compliance, log)
+	go evaluateCompliance(ctx, a, log)
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.Data, log)
 	}

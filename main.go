@@ -24,6 +24,8 @@ const usage = `anpei — 麒麟区安全生产培训与考核平台
   anpei certs verify TOKEN|URL|QR-IMAGE [--keys FILE]
                                    check a certificate's QR code offline against the published keys
   anpei certs rotate-key           make a new certificate signing key current (old keys still verify)
+  anpei seed [--people N] [--enterprises N] [--certificates N] [--ledger N] [--seed N]
+                                   fill an EMPTY database with a synthetic province for load tests
   anpei help                       show this text
 
 Every command takes --data and --db (and ANPEI_DATA, ANPEI_DB), so it works
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = piiCmd(ctx, args, stdout, stderr)
 	case "certs":
 		err = certsCmd(ctx, args, stdout, stderr)
+	case "seed":
+		err = seedCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

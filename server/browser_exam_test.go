@@ -63,7 +63,13 @@ func TestBrowserExamJourney(t *testing.T) {
 	learnFits(t, ctx, "在线考试")
 	keep(t, ctx, "exam-list")
 
-	step(t, ctx, "exam rules", chromedp.Click(chromedp.CSS(`.exam-card[data-exam="`+examID+`"] a.btn-primary`)),
+	// Clicked from script: the DOM node chromedp would resolve for a Click
+	// can be gone by the time it is clicked while the page settles.
+	step(t, ctx, "exam rules", chromedp.WaitVisible(chromedp.CSS(`.exam-card[data-exam="`+examID+`"] a.btn-primary`)),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](`(function(){ document.querySelector('.exam-card[data-exam="`+examID+`"] a.btn-primary').click(); return true; })()`)(ctx, tg)
+			return err
+		}),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-confirm-start]`)))
 	if main := text(t, ctx, "main"); !strings.Contains(main, "开始后计时不可暂停") || !strings.Contains(main, "及格线") || !strings.Contains(main, "补考") {
 		t.Errorf("the rules page shows:\n%s", main)

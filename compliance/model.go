@@ -20,8 +20,8 @@ type ResultRow struct {
 	IndustryCode   string `gorm:"size:30;not null;index"`
 	DepartmentCode string `gorm:"size:30;not null;index"`
 	Categories     uint8  `gorm:"not null"`
-	Status         uint8  `gorm:"not null;index"`
-	Major          bool   `gorm:"not null;default:false"`
+	Status         uint8  `gorm:"not null;index:idx_compliance_results_gap,priority:2"`
+	Major          bool   `gorm:"not null;default:false;index:idx_compliance_results_gap,priority:1"`
 	// Codes are the reason codes as ",a,b," (sqltext.CodeList); Reasons the
 	// reasons as JSON ([]ReasonView).
 	Codes   string `gorm:"size:300;not null;default:''"`
@@ -60,4 +60,26 @@ type SnapshotRow struct {
 func (SnapshotRow) TableName() string { return "compliance_snapshots" }
 
 // AutoMigrate creates or updates the compliance tables.
-func AutoMigrate(tx *gorm.DB) error { return tx.AutoMigrate(&ResultRow{}, &SnapshotRow{}) }
+func AutoMigrate(tx *gorm.DB) error {
+	return tx.AutoMigrate(&ResultRow{}, &SnapshotRow{}, &RollupRow{})
+}
+
+// RollupRow is one enterprise's tally from the last sweep, with its
+// certificates falling due per day over the next year: the dashboard's
+// roll-ups sum at most one row per enterprise, whatever the number of
+// people.
+type RollupRow struct {
+	EnterpriseID   uint   `gorm:"primaryKey;autoIncrement:false"`
+	TownCode       string `gorm:"size:12;not null;index"`
+	IndustryCode   string `gorm:"size:30;not null;index"`
+	DepartmentCode string `gorm:"size:30;not null;index"`
+	// Tally is the TallyView as JSON; Due the counts of certificates
+	// falling due per day ("2006-01-02" → n) as JSON.
+	Tally string    `gorm:"type:text;not null"`
+	Due   string    `gorm:"type:text;not null"`
+	AsOf  time.Time `gorm:"not null"`
+	Run   int64     `gorm:"not null"`
+}
+
+// TableName keeps the table name plain.
+func (RollupRow) TableName() string { return "compliance_rollups" }

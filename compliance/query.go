@@ -3,8 +3,10 @@ package compliance
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"anpei/account"
@@ -101,8 +103,103 @@ type Summary struct {
 	Tally TallyView `json:"tally"`
 }
 
-// Summary returns the tally of the scope p asks for (empty: p's own).
+// Summary returns the tally of the scope p asks for (empty: p's own),
+// summed from the last sweep's roll-ups (one row per enterprise).
 func (s *Store) Summary(ctx context.Context, p account.Principal, scope string) (Summary, error) {
+	sc, err := s.Resolve(ctx, p, scope)
+	if err != nil {
+		return Summary{}, err
+	}
+	rows, err := s.rollups(ctx, sc)
+	if err != nil {
+		return Summary{}, err
+	}
+	out := Summary{Scope: sc, Tally: tallyView(&Tally{})}
+	for _, r := range rows {
+		out.Tally = addViews(out.Tally, r.tally)
+		out.AsOf = r.AsOf.Format("2006-01-02")
+	}
+	if out.AsOf == "" {
+		out.AsOf = s.asOf(ctx)
+	}
+	return out, nil
+}
+
+// rollupView is a roll-up row decoded.
+type rollupView struct {
+	RollupRow
+	tally TallyView
+	due   map[string]int
+}
+
+// rollupCache holds the decoded roll-ups of one sweep (run): they change
+// only when a sweep rewrites them, which a one-column read of the run
+// number tells, also for a sweep by another server.
+type rollupCache struct {
+	mu   sync.Mutex
+	run  int64
+	rows []rollupView
+}
+
+// rollups returns the scope's roll-ups with their tallies and due days
+// decoded.
+func (s *Store) rollups(ctx context.Context, sc Scope) ([]rollupView, error) {
+	var runs []int64
+	if err := s.db.WithContext(ctx).Model(&RollupRow{}).Limit(1).Pluck("run", &runs).Error; err != nil {
+		return nil, asFault(err)
+	}
+	if len(runs) == 0 {
+		return nil, nil
+	}
+	c := s.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.run != runs[0] || c.rows == nil {
+		var rows []RollupRow
+		if err := s.db.WithContext(ctx).Order("enterprise_id").Find(&rows).Error; err != nil {
+			return nil, asFault(err)
+		}
+		all := make([]rollupView, len(rows))
+		for i, r := range rows {
+			all[i].RollupRow = r
+			if err := json.Unmarshal([]byte(r.Tally), &all[i].tally); err != nil {
+				return nil, asFault(err)
+			}
+			if err := json.Unmarshal([]byte(r.Due), &all[i].due); err != nil {
+				return nil, asFault(err)
+			}
+			all[i].Tally, all[i].Due = "", ""
+		}
+		c.run, c.rows = runs[0], all
+	}
+	out := make([]rollupView, 0, len(c.rows))
+	for _, r := range c.rows {
+		if sc.holds(r.RollupRow) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// holds reports whether the enterprise of roll-up r is in the scope.
+func (sc Scope) holds(r RollupRow) bool {
+	switch sc.Kind {
+	case "town":
+		return r.TownCode == sc.Code
+	case "industry":
+		return r.IndustryCode == sc.Code
+	case "department":
+		return r.DepartmentCode == sc.Code
+	case "enterprise":
+		return r.EnterpriseID == sc.ID
+	}
+	return true
+}
+
+// SummaryFromResults is Summary computed by one aggregate query over the
+// stored results rather than from the roll-ups (the tests hold the two
+// equal).
+func (s *Store) SummaryFromResults(ctx context.Context, p account.Principal, scope string) (Summary, error) {
 	sc, err := s.Resolve(ctx, p, scope)
 	if err != nil {
 		return Summary{}, err
@@ -140,35 +237,36 @@ type Group struct {
 var groupColumns = map[string]string{"town": "town_code", "industry": "industry_code", "department": "department_code", "enterprise": "enterprise_id"}
 
 // Breakdown returns the scope's tally per town, industry, department or
-// enterprise (by), in key order.
+// enterprise (by), in key order, from the roll-ups.
 func (s *Store) Breakdown(ctx context.Context, p account.Principal, scope, by string) ([]Group, error) {
 	sc, err := s.Resolve(ctx, p, scope)
 	if err != nil {
 		return nil, err
 	}
-	col, ok := groupColumns[by]
-	if !ok {
+	if _, ok := groupColumns[by]; !ok {
 		return nil, ErrBadScope.WithDetails()
 	}
-	var rows []map[string]any
-	q := sc.where(s.db.WithContext(ctx).Table("compliance_results"), "compliance_results").
-		Select(col + " AS group_key, " + aggregateSQL).Group(col).Order(col)
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, asFault(err)
+	rows, err := s.rollups(ctx, sc)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]Group, len(rows))
-	for i, r := range rows {
-		key := ""
-		switch v := r["group_key"].(type) {
-		case string:
-			key = v
-		case []byte:
-			key = string(v)
-		default:
-			key = strconv.Itoa(num(r, "group_key"))
+	byKey := map[string]TallyView{}
+	for _, r := range rows {
+		key := map[string]string{"town": r.TownCode, "industry": r.IndustryCode, "department": r.DepartmentCode}[by]
+		if by == "enterprise" {
+			key = strconv.FormatUint(uint64(r.EnterpriseID), 10)
 		}
-		out[i] = Group{Key: key, Tally: aggRow(r).tally()}
+		if t, ok := byKey[key]; ok {
+			byKey[key] = addViews(t, r.tally)
+		} else {
+			byKey[key] = r.tally
+		}
 	}
+	out := make([]Group, 0, len(byKey))
+	for k, t := range byKey {
+		out = append(out, Group{Key: k, Tally: t})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
 
@@ -259,7 +357,7 @@ func (s *Store) SummaryAt(ctx context.Context, p account.Principal, scope string
 		return Summary{}, err
 	}
 	var t Tally
-	err = s.evaluate(ctx, at, func(page []roster.Subject, res []*Result, ind map[string]roster.Industry) error {
+	err = s.evaluate(ctx, at, func(page []roster.Subject, res []*Result, ind map[string]roster.Industry, _ map[uint][]certs.Certificate) error {
 		for i, r := range res {
 			subj := page[i]
 			switch {
@@ -304,40 +402,24 @@ func (s *Store) PersonResult(ctx context.Context, id uint) (Gap, bool, error) {
 
 // DueCalendar counts, per day from from for days days, the active
 // certificates of the scope's people on duty whose review or expiry falls
-// on that day (keys "2006-01-02").
+// on that day (keys "2006-01-02"), from the roll-ups (which count the
+// year after their sweep).
 func (s *Store) DueCalendar(ctx context.Context, p account.Principal, scope string, from time.Time, days int) (map[string]int, error) {
 	sc, err := s.Resolve(ctx, p, scope)
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := certs.Day(from), certs.Day(from).AddDate(0, 0, days)
-	type row struct {
-		Due any
-		N   int
+	rows, err := s.rollups(ctx, sc)
+	if err != nil {
+		return nil, err
 	}
-	var rows []row
-	q := s.db.WithContext(ctx).Table("certificates").
-		Select("COALESCE(certificates.next_review, certificates.valid_until) AS due, COUNT(*) AS n").
-		Joins("JOIN compliance_results ON compliance_results.person_id = certificates.person_id").
-		Where("certificates.state = ?", certs.StateActive).
-		Where("COALESCE(certificates.next_review, certificates.valid_until) >= ? AND COALESCE(certificates.next_review, certificates.valid_until) < ?", lo, hi)
-	q = sc.where(q, "compliance_results").Group("COALESCE(certificates.next_review, certificates.valid_until)")
-	if err := q.Scan(&rows).Error; err != nil {
-		return nil, asFault(err)
-	}
-	out := make(map[string]int, len(rows))
+	lo := certs.Day(from).Format("2006-01-02")
+	hi := certs.Day(from).AddDate(0, 0, days).Format("2006-01-02")
+	out := map[string]int{}
 	for _, r := range rows {
-		// MySQL gives a time; SQLite the stored text of the expression.
-		switch v := r.Due.(type) {
-		case time.Time:
-			out[v.UTC().Format("2006-01-02")] += r.N
-		case string:
-			if len(v) >= 10 {
-				out[v[:10]] += r.N
-			}
-		case []byte:
-			if len(v) >= 10 {
-				out[string(v[:10])] += r.N
+		for day, n := range r.due {
+			if day >= lo && day < hi {
+				out[day] += n
 			}
 		}
 	}

@@ -44,7 +44,7 @@ func (s *Store) Snapshot(ctx context.Context, at time.Time) error {
 		town, industry, dept string
 	}
 	byEnt := map[uint]*ent{}
-	err := s.evaluate(ctx, at, func(page []roster.Subject, res []*Result, ind map[string]roster.Industry) error {
+	err := s.evaluate(ctx, at, func(page []roster.Subject, res []*Result, ind map[string]roster.Industry, _ map[uint][]certs.Certificate) error {
 		for i, r := range res {
 			if !r.Evaluated {
 				continue

@@ -45,6 +45,44 @@ type Store struct {
 	opt StoreOptions
 	// sweep lets one Refresh run at a time in this process.
 	sweep sync.Mutex
+	cache *rollupCache
+}
+
+// dueDays is how far ahead the roll-ups count certificates falling due.
+const dueDays = 366
+
+// rollup is one enterprise's part of a sweep.
+type rollup struct {
+	tally                Tally
+	town, industry, dept string
+	due                  map[string]int
+}
+
+// writeRollups replaces the roll-ups with this sweep's, in one
+// transaction.
+func (s *Store) writeRollups(ctx context.Context, roll map[uint]*rollup, asOf time.Time, run int64) error {
+	rows := make([]RollupRow, 0, len(roll))
+	for id, ru := range roll {
+		t, err := json.Marshal(tallyView(&ru.tally))
+		if err != nil {
+			return asFault(err)
+		}
+		d, err := json.Marshal(ru.due)
+		if err != nil {
+			return asFault(err)
+		}
+		rows = append(rows, RollupRow{EnterpriseID: id, TownCode: ru.town, IndustryCode: ru.industry, DepartmentCode: ru.dept,
+			Tally: string(t), Due: string(d), AsOf: asOf, Run: run})
+	}
+	return asFault(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("1 = 1").Delete(&RollupRow{}).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return tx.CreateInBatches(rows, 200).Error
+	}))
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).
@@ -55,7 +93,7 @@ func NewStore(db *gorm.DB, opt StoreOptions) *Store {
 	if opt.PageSize == 0 {
 		opt.PageSize = 1000
 	}
-	return &Store{db: db, opt: opt}
+	return &Store{db: db, opt: opt, cache: &rollupCache{}}
 }
 
 // Engine returns the rules engine the store evaluates with.
@@ -126,7 +164,9 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 	}
 	run := last.Run + 1
 	var tally Tally
-	err := s.evaluate(ctx, at, func(page []roster.Subject, results []*Result, ind map[string]roster.Industry) error {
+	roll := map[uint]*rollup{}
+	dueTo := rep.AsOf.AddDate(0, 0, dueDays)
+	err := s.evaluate(ctx, at, func(page []roster.Subject, results []*Result, ind map[string]roster.Industry, certsOf map[uint][]certs.Certificate) error {
 		rows := make([]ResultRow, 0, len(results))
 		ids := make([]uint, len(page))
 		for i, subj := range page {
@@ -136,6 +176,20 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 				continue
 			}
 			tally.Add(r)
+			ru := roll[subj.EnterpriseID]
+			if ru == nil {
+				ru = &rollup{town: subj.TownCode, industry: subj.IndustryCode, dept: ind[subj.IndustryCode].DepartmentCode, due: map[string]int{}}
+				roll[subj.EnterpriseID] = ru
+			}
+			ru.tally.Add(r)
+			for _, c := range certsOf[subj.ID] {
+				if c.State != certs.StateActive {
+					continue
+				}
+				if d := c.Dates().DueDate(); !d.IsZero() && !d.Before(rep.AsOf) && d.Before(dueTo) {
+					ru.due[d.Format("2006-01-02")]++
+				}
+			}
 			row := resultRow(subj, r, ind[subj.IndustryCode], rep.AsOf, runAt)
 			row.Run = run
 			rows = append(rows, row)
@@ -158,6 +212,9 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 	if err := s.db.WithContext(ctx).Where("run < ?", run).Delete(&ResultRow{}).Error; err != nil {
 		return rep, asFault(err)
 	}
+	if err := s.writeRollups(ctx, roll, rep.AsOf, run); err != nil {
+		return rep, err
+	}
 	rep.Took = time.Since(start)
 	rep.Tally = tallyView(&tally)
 	return rep, nil
@@ -166,7 +223,7 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 // evaluate runs the engine over the whole roster at the day of at, a
 // page at a time, handing each page's results to fn (which must copy what
 // it keeps: the results are reused).
-func (s *Store) evaluate(ctx context.Context, at time.Time, fn func([]roster.Subject, []*Result, map[string]roster.Industry) error) error {
+func (s *Store) evaluate(ctx context.Context, at time.Time, fn func([]roster.Subject, []*Result, map[string]roster.Industry, map[uint][]certs.Certificate) error) error {
 	src := s.opt.Source
 	inds, err := src.Industries(ctx)
 	if err != nil {
@@ -215,7 +272,7 @@ func (s *Store) evaluate(ctx context.Context, at time.Time, fn func([]roster.Sub
 			s.opt.Engine.EvaluateInto(res, &person, cs, tr, evalAt)
 			results[i] = res
 		}
-		if err := fn(page, results, ind); err != nil {
+		if err := fn(page, results, ind, certsOf); err != nil {
 			return err
 		}
 	}

@@ -163,7 +163,7 @@ func TestStoredTallyEqualsEngine(t *testing.T) {
 		}
 		// The engine's tallies, from the same inputs, in Go.
 		want := map[string]*Tally{"": {}}
-		err = st.evaluate(ctx, asOf, func(page []roster.Subject, res []*Result, _ map[string]roster.Industry) error {
+		err = st.evaluate(ctx, asOf, func(page []roster.Subject, res []*Result, _ map[string]roster.Industry, _ map[uint][]certs.Certificate) error {
 			for i, r := range res {
 				want[""].Add(r)
 				town := page[i].TownCode
@@ -186,6 +186,10 @@ func TestStoredTallyEqualsEngine(t *testing.T) {
 		}
 		if got, exp := sum.Tally, tallyView(want[""]); !equalTally(got, exp) {
 			t.Fatalf("district summary\n got %+v\nwant %+v", got, exp)
+		}
+		viaSQL, err := st.SummaryFromResults(ctx, districtAdmin, "")
+		if err != nil || !equalTally(viaSQL.Tally, sum.Tally) {
+			t.Fatalf("the aggregate over the results %+v differs from the roll-ups %+v (%v)", viaSQL.Tally, sum.Tally, err)
 		}
 		if sum.AsOf != "2026-11-28" || sum.Scope.Kind != "district" {
 			t.Errorf("summary scope %+v as of %s", sum.Scope, sum.AsOf)
@@ -337,7 +341,7 @@ func TestSnapshotsAndTrend(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := map[string]*Tally{"": {}}
-		st.evaluate(ctx, end, func(page []roster.Subject, res []*Result, _ map[string]roster.Industry) error {
+		st.evaluate(ctx, end, func(page []roster.Subject, res []*Result, _ map[string]roster.Industry, _ map[uint][]certs.Certificate) error {
 			for i, r := range res {
 				want[""].Add(r)
 				if want[page[i].TownCode] == nil {
@@ -357,6 +361,48 @@ func TestSnapshotsAndTrend(t *testing.T) {
 		town, err := st.Trend(ctx, townT1, "", 1)
 		if err != nil || len(town) != 1 || !equalTally(town[0].Tally, tallyView(want["T1"])) {
 			t.Errorf("town T1 trend %+v %v", town, err)
+		}
+	})
+}
+
+// TestDueCalendar: the roll-ups count each active certificate of a person
+// on duty on its next review (or else expiry) day within the year.
+func TestDueCalendar(t *testing.T) {
+	dbtest.Each(t, migrateStore, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		asOf := time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)
+		w := newWorld(300, 9, asOf)
+		st := testComplianceStore(t, gdb, w, asOf)
+		if _, err := st.Refresh(ctx, asOf); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{}
+		onDuty := map[uint]bool{}
+		var rows []ResultRow
+		gdb.Find(&rows)
+		for _, r := range rows {
+			onDuty[r.PersonID] = true
+		}
+		lo, hi := certs.Day(asOf), certs.Day(asOf).AddDate(0, 0, 365)
+		for id, cs := range w.certs {
+			for _, c := range cs {
+				d := c.Dates().DueDate()
+				if onDuty[id] && c.State == certs.StateActive && !d.IsZero() && !d.Before(lo) && d.Before(hi) {
+					want[d.Format("2006-01-02")]++
+				}
+			}
+		}
+		got, err := st.DueCalendar(ctx, districtAdmin, "", asOf, 365)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 || len(got) != len(want) {
+			t.Fatalf("%d due days, want %d", len(got), len(want))
+		}
+		for d, n := range want {
+			if got[d] != n {
+				t.Errorf("%s: %d, want %d", d, got[d], n)
+			}
 		}
 	})
 }

@@ -53,6 +53,11 @@ func BenchmarkComplianceScale(b *testing.B) {
 	if err := schema.Migrate(ctx, gdb); err != nil {
 		b.Fatal(err)
 	}
+	// A database seeded by an earlier build of this unreleased schema may
+	// lack a compliance table; AutoMigrate adds what is missing.
+	if err := compliance.AutoMigrate(gdb); err != nil {
+		b.Fatal(err)
+	}
 	keys, err := pii.LoadOrCreate(dir)
 	if err != nil {
 		b.Fatal(err)

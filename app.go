@@ -100,7 +100,7 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	copts.IDHash = signing.SaltedHashes
 	a.certs = certs.NewStore(gdb, copts)
 	a.notices = a.newNotices()
-	if a.compliance, err = a.newCompliance(ctx); err != nil {
+	if a.compliance, err = a.newCompliance(ctx, s.RequireVerifiedCerts); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("compliance rules: %w", err)
 	}

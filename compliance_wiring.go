@@ -16,7 +16,7 @@ import (
 // newCompliance builds the compliance store: the rules engine over the
 // certificate kinds and the operation items' names, reading the roster,
 // certificates and ledger through fromroster.
-func (a *app) newCompliance(ctx context.Context) (*compliance.Store, error) {
+func (a *app) newCompliance(ctx context.Context, requireVerified bool) (*compliance.Store, error) {
 	items, err := a.roster.OperationItems(ctx)
 	if err != nil {
 		return nil, err
@@ -25,7 +25,7 @@ func (a *app) newCompliance(ctx context.Context) (*compliance.Store, error) {
 	for _, it := range items {
 		names[it.Code] = it.Name
 	}
-	e, err := compliance.New(compliance.Options{Kinds: a.certs.Kinds(), ItemNames: names})
+	e, err := compliance.New(compliance.Options{Kinds: a.certs.Kinds(), ItemNames: names, RequireVerified: requireVerified})
 	if err != nil {
 		return nil, err
 	}

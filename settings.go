@@ -39,6 +39,9 @@ type settings struct {
 	// CertNumberPattern how their numbers look (certs.ParseNumberPattern).
 	CertAuthority     string
 	CertNumberPattern string
+	// RequireVerifiedCerts: compliance counts a registered state
+	// certificate only once a regulator has verified it.
+	RequireVerifiedCerts bool
 	// PublicURL is the address people reach anpei at (https://…), put in
 	// the QR code of every certificate; empty = the address of the request.
 	PublicURL string
@@ -59,6 +62,8 @@ func (s *settings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.CertAuthority, "cert-authority", env("ANPEI_CERT_AUTHORITY", "麒麟区应急管理局"), "issuer printed on anpei's certificates (ANPEI_CERT_AUTHORITY)")
 	fs.StringVar(&s.CertNumberPattern, "cert-number-pattern", env("ANPEI_CERT_NUMBER_PATTERN", certs.DefaultNumberPattern),
 		"certificate numbers: text and {prefix} {year} {seq:N} {check:N} (ANPEI_CERT_NUMBER_PATTERN)")
+	fs.BoolVar(&s.RequireVerifiedCerts, "require-verified-certs", env("ANPEI_REQUIRE_VERIFIED_CERTS", "") == "true",
+		"count a registered state certificate for 持证上岗 only once verified against the national query service (ANPEI_REQUIRE_VERIFIED_CERTS)")
 	fs.StringVar(&s.PublicURL, "public-url", env("ANPEI_PUBLIC_URL", ""), "public address for certificate QR codes, e.g. https://px.qilin.gov.cn; empty = the request's (ANPEI_PUBLIC_URL)")
 	fs.StringVar(&s.PIIKey, "pii-key", env("ANPEI_PII_KEY", ""), "base64 key for ID-number encryption instead of the key file in --data (ANPEI_PII_KEY)")
 }

@@ -110,7 +110,7 @@ func stateLabel(st State) string {
 
 var actionLabels = map[string]string{
 	"issued": "颁发", "registered": "登记", "suspend": "暂停", "reinstate": "恢复", "revoke": "撤销", "cancel": "注销",
-	"reviewed": "复审", "extended": "延长复审间隔", "verified": "核验",
+	"reviewed": "复审", "extended": "延长复审间隔", "verified": "核验", "retested": "离岗后实际操作考试",
 }
 
 func actionLabel(a string) string {
@@ -255,6 +255,48 @@ func (s *Store) MarkVerified(ctx context.Context, p account.Principal, id uint, 
 			return err
 		}
 		return s.event(tx, p, &c, "verified", note, "已与全国安全生产考试信息查询平台核对")
+	})
+	return c, err
+}
+
+// RetestInput records a passed practical re-test.
+type RetestInput struct {
+	RetestedOn time.Time `json:"retested_on"`
+	Note       string    `json:"note"`
+}
+
+// RecordRetest records that the holder of special-operation certificate id
+// passed the practical re-test a special operator owes after six months or
+// more off the post (30号令第32条) before working again.
+func (s *Store) RecordRetest(ctx context.Context, p account.Principal, id uint, in RetestInput) (Certificate, error) {
+	if !mayManage(p) {
+		return Certificate{}, ErrForbidden
+	}
+	var c Certificate
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		var err error
+		if c, err = s.visible(tx, p, id, true); err != nil {
+			return err
+		}
+		kind, _ := s.opt.Kinds.Get(c.Kind)
+		if !kind.NeedsItem || kind.Issuer != IssuerState {
+			return ErrStateChange.WithDetails(fault.Detail{Field: "retested_on", Message: "只有特种作业操作证需要登记离岗后的实际操作考试"})
+		}
+		on := civilDate(in.RetestedOn)
+		if in.RetestedOn.IsZero() {
+			on = Day(s.now())
+		}
+		if on.After(Day(s.now())) || on.Before(c.IssuedOn) {
+			return ErrInvalid.WithDetails(fault.Detail{Field: "retested_on", Message: "考试日期不能晚于今天，也不能早于发证日期"})
+		}
+		if st, _ := kind.Evaluate(c.State, c.Dates(), s.now()); !st.Holds() {
+			return ErrStateChange.WithDetails(fault.Detail{Field: "state", Message: "证书为“" + st.Label() + "”，须先处理证书本身"})
+		}
+		c.LastRetest = &on
+		if err := tx.Model(&Certificate{}).Where("id = ?", id).Updates(map[string]any{"last_retest": on, "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		return s.event(tx, p, &c, "retested", in.Note, "实际操作考试合格（"+on.Format("2006-01-02")+"）")
 	})
 	return c, err
 }

@@ -32,6 +32,10 @@ type Certificate struct {
 	ValidUntil    *time.Time `json:"valid_until"`
 	NextReview    *time.Time `gorm:"index" json:"next_review"`
 	LastReview    *time.Time `json:"last_review"`
+	// LastRetest is the latest passed practical re-test (实际操作考试) of a
+	// special operator back after six months or more off the post
+	// (30号令第32条).
+	LastRetest *time.Time `json:"last_retest"`
 	// ReviewExtended: granted the longer review interval (30号令第21条).
 	ReviewExtended bool   `gorm:"not null;default:false" json:"review_extended"`
 	State          State  `gorm:"size:16;not null;index" json:"state"`

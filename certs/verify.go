@@ -103,7 +103,7 @@ func appendPublic(h string, e Event) (string, error) {
 	}
 	pe := PublicEvent{Date: e.At.In(chinaZone).Format("2006-01-02"), Action: e.Action}
 	switch e.Action {
-	case "reviewed", "extended", "issued", "registered", "verified":
+	case "reviewed", "extended", "issued", "registered", "verified", "retested":
 		pe.Detail = e.Detail
 	}
 	b, err := json.Marshal(append(list, pe))

@@ -146,7 +146,12 @@ type RefreshReport struct {
 	People    int           `json:"people"`
 	Evaluated int           `json:"evaluated"`
 	Took      time.Duration `json:"took"`
-	Tally     TallyView     `json:"tally"`
+	// Read, Evaluated and Write split Took: loading the roster,
+	// certificates and ledger; the engine; storing the results.
+	Read  time.Duration `json:"read"`
+	Eval  time.Duration `json:"eval"`
+	Write time.Duration `json:"write"`
+	Tally TallyView     `json:"tally"`
 }
 
 // Refresh evaluates every person of the roster at the day of at and
@@ -166,7 +171,8 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 	var tally Tally
 	roll := map[uint]*rollup{}
 	dueTo := rep.AsOf.AddDate(0, 0, dueDays)
-	err := s.evaluate(ctx, at, func(page []roster.Subject, results []*Result, ind map[string]roster.Industry, certsOf map[uint][]certs.Certificate) error {
+	var timing [2]time.Duration
+	err := s.evaluateTimed(ctx, at, &timing, func(page []roster.Subject, results []*Result, ind map[string]roster.Industry, certsOf map[uint][]certs.Certificate) error {
 		rows := make([]ResultRow, 0, len(results))
 		ids := make([]uint, len(page))
 		for i, subj := range page {
@@ -196,6 +202,8 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 		}
 		rep.People += len(page)
 		rep.Evaluated += len(rows)
+		w0 := time.Now()
+		defer func() { rep.Write += time.Since(w0) }()
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := tx.Where("person_id IN ?", ids).Delete(&ResultRow{}).Error; err != nil {
 				return err
@@ -216,6 +224,7 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 		return rep, err
 	}
 	rep.Took = time.Since(start)
+	rep.Read, rep.Eval = timing[0], timing[1]
 	rep.Tally = tallyView(&tally)
 	return rep, nil
 }
@@ -224,6 +233,17 @@ func (s *Store) Refresh(ctx context.Context, at time.Time) (RefreshReport, error
 // page at a time, handing each page's results to fn (which must copy what
 // it keeps: the results are reused).
 func (s *Store) evaluate(ctx context.Context, at time.Time, fn func([]roster.Subject, []*Result, map[string]roster.Industry, map[uint][]certs.Certificate) error) error {
+	return s.evaluateTimed(ctx, at, nil, fn)
+}
+
+// evaluateTimed is evaluate, adding to read and eval (when not nil) the
+// time spent loading pages and running the engine.
+func (s *Store) evaluateTimed(ctx context.Context, at time.Time, t *[2]time.Duration, fn func([]roster.Subject, []*Result, map[string]roster.Industry, map[uint][]certs.Certificate) error) error {
+	add := func(i int, since time.Time) {
+		if t != nil {
+			t[i] += time.Since(since)
+		}
+	}
 	src := s.opt.Source
 	inds, err := src.Industries(ctx)
 	if err != nil {
@@ -237,6 +257,7 @@ func (s *Store) evaluate(ctx context.Context, at time.Time, fn func([]roster.Sub
 	evalAt := hours.Date(day.Year(), day.Month(), day.Day()).Add(12 * time.Hour)
 	pool := make([]Result, s.opt.PageSize)
 	for after := uint(0); ; {
+		r0 := time.Now()
 		page, err := src.Subjects(ctx, after, s.opt.PageSize)
 		if err != nil {
 			return err
@@ -257,6 +278,8 @@ func (s *Store) evaluate(ctx context.Context, at time.Time, fn func([]roster.Sub
 		if err != nil {
 			return err
 		}
+		add(0, r0)
+		e0 := time.Now()
 		results := make([]*Result, len(page))
 		var cs []Cert
 		var tr []Training
@@ -266,12 +289,18 @@ func (s *Store) evaluate(ctx context.Context, at time.Time, fn func([]roster.Sub
 			cs = cs[:0]
 			for _, c := range certsOf[subj.ID] {
 				cs = append(cs, CertFrom(c))
+				// The latest practical re-test recorded on a certificate,
+				// up to the day evaluated.
+				if c.LastRetest != nil && !c.LastRetest.After(day) && c.LastRetest.After(person.RetestOn) {
+					person.RetestOn = *c.LastRetest
+				}
 			}
 			tr = s.training(tr[:0], subj, in, credits[subj.ID], evalAt)
 			res := &pool[i]
 			s.opt.Engine.EvaluateInto(res, &person, cs, tr, evalAt)
 			results[i] = res
 		}
+		add(1, e0)
 		if err := fn(page, results, ind, certsOf); err != nil {
 			return err
 		}

@@ -406,3 +406,45 @@ func TestDueCalendar(t *testing.T) {
 		}
 	})
 }
+
+// TestRetestRecorded: a special operator back after eight months off the
+// post owes the practical re-test until one is recorded on a certificate.
+func TestRetestRecorded(t *testing.T) {
+	dbtest.Each(t, migrateStore, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		asOf := time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)
+		day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+		appointed, left, back := day(2020, 3, 1), day(2026, 1, 10), day(2026, 10, 1)
+		p := roster.Person{ID: 1, Name: "张晓明", EnterpriseID: 1, Categories: roster.CategorySpecialOperator, DutyStatus: roster.DutyOn,
+			AppointedOn: &back, LeftOn: &left, OperationItems: []string{"1.2"}}
+		w := &world{inds: []roster.Industry{{Code: "machinery", DepartmentCode: "gxj"}, {Code: "trade", DepartmentCode: "gxj"}, {Code: "other", DepartmentCode: "gxj"}}, credits: map[uint][]hours.Credit{},
+			subjects: []roster.Subject{{Person: p, TownCode: "T1", IndustryCode: "machinery", Events: []roster.DutyEvent{
+				{PersonID: 1, EnterpriseID: 1, Kind: roster.DutyAppoint, Date: appointed},
+				{PersonID: 1, EnterpriseID: 1, Kind: roster.DutyLeave, Date: left},
+				{PersonID: 1, EnterpriseID: 1, Kind: roster.DutyReturn, Date: back}}}}}
+		so, _ := certs.MustKinds().Get("special_operation")
+		d := so.Schedule(day(2025, 6, 1), false)
+		cert := certs.Certificate{ID: 1, PersonID: 1, Kind: so.Code, Number: "T1", OperationItem: "1.2", State: certs.StateActive, External: true, Verified: true,
+			IssuedOn: d.IssuedOn, ValidUntil: datePtr(d.ValidUntil), NextReview: datePtr(d.NextReview)}
+		w.certs = map[uint][]certs.Certificate{1: {cert}}
+		st := testComplianceStore(t, gdb, w, asOf)
+		hasRetestGap := func() bool {
+			if _, err := st.Refresh(ctx, asOf); err != nil {
+				t.Fatal(err)
+			}
+			_, n, err := st.Gaps(ctx, districtAdmin, "", GapFilter{Reason: CodeSpecialRetestMissing.String()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n == 1
+		}
+		if !hasRetestGap() {
+			t.Fatal("no re-test gap for a special operator back after eight months")
+		}
+		retest := day(2026, 10, 5)
+		w.certs[1][0].LastRetest = &retest
+		if hasRetestGap() {
+			t.Fatal("the re-test gap stays after a re-test was recorded")
+		}
+	})
+}

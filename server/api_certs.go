@@ -28,6 +28,8 @@ func (s *Server) registerCerts() {
 	}
 	s.handle(route{Method: "POST", Path: "/api/v1/certificates/:id/review", Access: regulators, Summary: "登记复审合格（须在复审期内、复审培训学时已完成）",
 		Req: reviewReq{}, Resp: certs.Certificate{}}, s.reviewCert)
+	s.handle(route{Method: "POST", Path: "/api/v1/certificates/:id/retest", Access: regulators, Summary: "登记特种作业人员离岗6个月以上后的实际操作考试合格（30号令第32条）",
+		Req: retestReq{}, Resp: certs.Certificate{}}, s.retestCert)
 	s.handle(route{Method: "POST", Path: "/api/v1/certificates/:id/extend", Access: regulators, Summary: "延长复审间隔（连续从事本工种10年以上）",
 		Req: certs.StateChange{}, Resp: certs.Certificate{}}, s.extendCert)
 	s.handle(route{Method: "POST", Path: "/api/v1/certificates/:id/verify", Access: regulators, Summary: "核验登记的主管部门证书（已与全国查询平台核对）",
@@ -249,4 +251,36 @@ func (s *Server) batchIssue(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, res)
+}
+
+// retestReq is a passed practical re-test: its date (default today).
+type retestReq struct {
+	RetestedOn string `json:"retested_on"`
+	Note       string `json:"note"`
+}
+
+func (s *Server) retestCert(c *gin.Context) {
+	id, err := idParam(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var in retestReq
+	if err := decode(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r := certs.RetestInput{Note: in.Note}
+	if in.RetestedOn != "" {
+		if r.RetestedOn, err = time.Parse("2006-01-02", in.RetestedOn); err != nil {
+			s.fail(c, fault.Field("bad_retested_on", "retested_on", "考试日期应为日期，如 2026-11-20"))
+			return
+		}
+	}
+	cert, err := s.deps.Certs.RecordRetest(c.Request.Context(), principal(c), id, r)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cert)
 }

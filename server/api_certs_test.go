@@ -273,3 +273,48 @@ func TestEveryKindPrints(t *testing.T) {
 		}
 	}
 }
+
+// TestRetestAPI: a regulator records the practical re-test on a special
+// operation certificate; it shows in the public history; other kinds and
+// other roles are refused.
+func TestRetestAPI(t *testing.T) {
+	h := newHarness(t, dbtest.SQLite(t, migrate))
+	tn := seedTenants(t, h)
+	ctx := context.Background()
+	rows, _, err := h.roster.ListPeople(ctx, account.System(), roster.PersonFilter{Category: roster.CategorySpecialOperator, Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var person roster.PersonRow
+	for _, r := range rows {
+		if len(r.OperationItems) > 0 {
+			person = r
+			break
+		}
+	}
+	c, err := h.certs.RegisterExternal(ctx, account.System(), certs.ExternalInput{PersonID: person.ID, Kind: "special_operation", Number: "T1234567",
+		OperationItem: person.OperationItems[0], IssuedOn: "2025-01-10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := tn.sessions["enterprise"].do("POST", "/api/v1/certificates/"+itoa(c.ID)+"/retest", map[string]string{}); r.status != 403 {
+		t.Errorf("enterprise admin: %d", r.status)
+	}
+	if r := tn.sessions["admin"].do("POST", "/api/v1/certificates/"+itoa(c.ID)+"/retest", map[string]string{"retested_on": "2099-01-01"}); r.status != 400 {
+		t.Errorf("future date: %d %s", r.status, r.body)
+	}
+	if r := tn.sessions["admin"].do("POST", "/api/v1/certificates/"+itoa(c.ID)+"/retest", map[string]string{"retested_on": "2026-02-20", "note": "实操考试92分"}); r.status != 200 {
+		t.Fatalf("retest: %d %s", r.status, r.body)
+	}
+	pub := tn.sessions["admin"].do("GET", "/api/v1/verify/"+c.Number, nil)
+	if !strings.Contains(pub.body, "实际操作考试合格（2026-02-20）") {
+		t.Errorf("public history: %s", pub.body)
+	}
+	hr, err := h.certs.Issue(ctx, account.System(), certs.ManualInput{PersonID: person.ID, Kind: "hours_record", Reason: "测试"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := tn.sessions["admin"].do("POST", "/api/v1/certificates/"+itoa(hr.ID)+"/retest", map[string]string{}); r.status != 409 {
+		t.Errorf("a 学时证明 retested: %d", r.status)
+	}
+}

@@ -81,7 +81,8 @@ func BenchmarkComplianceScale(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("sweep: %d people, %d on duty evaluated in %v", rep.People, rep.Evaluated, time.Since(start).Round(time.Millisecond))
+	b.Logf("sweep: %d people, %d on duty evaluated in %v (reading %v, evaluating %v, writing %v)", rep.People, rep.Evaluated,
+		time.Since(start).Round(time.Millisecond), rep.Read.Round(time.Millisecond), rep.Eval.Round(time.Millisecond), rep.Write.Round(time.Millisecond))
 	if _, err := comp.SnapshotDue(ctx, time.Now()); err != nil {
 		b.Fatal(err)
 	}

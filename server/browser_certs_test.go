@@ -121,8 +121,17 @@ func TestBrowserCertificateJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`form[data-revoke] input[name="reason"]`), "经核查培训记录不实"),
 		tap(`form[data-revoke] button[type="submit"]`),
 		chromedp.WaitVisible(chromedp.CSS(`form[aria-label="注销证书"]`)))
-	chromedp.Run(ctx, chromedp.Sleep(300*time.Millisecond))
-	if st := text(t, ctx, "[data-status]"); !strings.Contains(st, "已撤销") {
+	// The form reloads the page once the API answered: wait for the new
+	// status rather than any element the old page also had.
+	var st string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('[data-status]') || {}).innerText || ''`))
+		if strings.Contains(st, "已撤销") {
+			break
+		}
+	}
+	if !strings.Contains(st, "已撤销") {
+		shot(t, ctx, "after revoking")
 		t.Fatalf("the certificate page after revoking says %q", st)
 	}
 	step(t, ctx, "verify again", chromedp.Navigate(qrURL), chromedp.WaitVisible(chromedp.CSS(`[data-verify-status="revoked"]`)))

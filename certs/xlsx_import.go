@@ -614,7 +614,7 @@ func readCertSheet(ctx context.Context, r io.ReaderAt, size int64, sheetParts in
 		f = nil
 		return out, ErrImportNotXLSX.WithMessage("文件已损坏，或不是有效的Excel工作簿（.xlsx），请在Excel中重新保存后上传")
 	}
-	sheet := pickSheet(f)
+	sheet := xlsxguard.DataSheet(f, sheetCerts, sheetHelp)
 	if sheet == "" {
 		return out, ErrImportNotXLSX.WithMessage("文件中没有工作表，请下载模板填写后上传")
 	}
@@ -687,24 +687,6 @@ func readCertSheet(ctx context.Context, r io.ReaderAt, size int64, sheetParts in
 		markFormulas(f, sheet, hdr, out.rows)
 	}
 	return out, nil
-}
-
-// pickSheet returns the sheet named 证书登记, else the first visible sheet
-// that is not the template's 说明.
-func pickSheet(f *excelize.File) string {
-	list := f.GetSheetList()
-	if slices.Contains(list, sheetCerts) {
-		return sheetCerts
-	}
-	for _, name := range list {
-		if name == sheetHelp {
-			continue
-		}
-		if visible, err := f.GetSheetVisible(name); err == nil && visible {
-			return name
-		}
-	}
-	return ""
 }
 
 // markFormulas flags every cell of rows, in one of our columns, that holds

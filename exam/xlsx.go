@@ -343,7 +343,7 @@ func readQuestionSheet(r io.ReaderAt, size int64, lim Limits, sheetParts int, co
 		f = nil
 		return nil, nil, ErrImportFormat.WithMessage("文件已损坏，或不是有效的Excel工作簿（.xlsx），请在Excel中重新保存后上传")
 	}
-	sheet := pickSheet(f)
+	sheet := xlsxguard.DataSheet(f, sheetQuestions, sheetHelp)
 	if sheet == "" {
 		return nil, nil, ErrImportFormat.WithMessage("文件中没有工作表，请下载模板填写后上传")
 	}
@@ -410,24 +410,6 @@ func readQuestionSheet(r io.ReaderAt, size int64, lim Limits, sheetParts int, co
 		markFormulas(f, sheet, hdr, out)
 	}
 	return hdr, out, nil
-}
-
-// pickSheet returns the sheet named 题库, else the first visible sheet
-// that is not the template's 说明.
-func pickSheet(f *excelize.File) string {
-	list := f.GetSheetList()
-	if slices.Contains(list, sheetQuestions) {
-		return sheetQuestions
-	}
-	for _, name := range list {
-		if name == sheetHelp {
-			continue
-		}
-		if visible, err := f.GetSheetVisible(name); err == nil && visible {
-			return name
-		}
-	}
-	return ""
 }
 
 // markFormulas flags every cell of rows, in one of our columns, that holds

@@ -502,7 +502,7 @@ func readRosterSheet(ctx context.Context, r io.ReaderAt, size int64, lim Limits,
 		return out, ErrImportNotXLSX.WithMessage("文件已损坏，或不是有效的Excel工作簿（.xlsx），请在Excel中重新保存后上传")
 	}
 
-	sheet := pickSheet(f)
+	sheet := xlsxguard.DataSheet(f, sheetPeople, sheetHelp, sheetCodes)
 	if sheet == "" {
 		return out, ErrImportNotXLSX.WithMessage("文件中没有工作表，请下载模板填写后上传")
 	}
@@ -603,24 +603,6 @@ func declaredRows(f *excelize.File, sheet string) int {
 		return 0
 	}
 	return row
-}
-
-// pickSheet returns the sheet named 人员名单, else the first visible sheet
-// that is not the template's 说明 or 代码表.
-func pickSheet(f *excelize.File) string {
-	list := f.GetSheetList()
-	if slices.Contains(list, sheetPeople) {
-		return sheetPeople
-	}
-	for _, name := range list {
-		if name == sheetHelp || name == sheetCodes {
-			continue
-		}
-		if visible, err := f.GetSheetVisible(name); err == nil && visible {
-			return name
-		}
-	}
-	return ""
 }
 
 // markFormulas flags every cell of rows, in an importable column, that

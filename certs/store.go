@@ -71,6 +71,10 @@ type Options struct {
 	// there is none (or they are out of p's scope), Invalid when the
 	// number is malformed.
 	PersonByID func(ctx context.Context, p account.Principal, idNumber string) (uint, error)
+	// HolderKnown is Holder for a person found by their ID number (the
+	// import): it takes the number as given instead of opening the stored
+	// one, so an import adds no "revealed ID" audit entries. Optional.
+	HolderKnown func(ctx context.Context, personID uint, idNumber string) (Holder, error)
 }
 
 // Store keeps certificates and their history.

@@ -261,7 +261,12 @@ func (s *Store) holderByID(ctx context.Context, p account.Principal, idNumber st
 			return h, "", nil
 		}
 		var h Holder
-		if h, err = s.opt.Holder(ctx, id); err == nil {
+		if s.opt.HolderKnown != nil {
+			h, err = s.opt.HolderKnown(ctx, id, idNumber)
+		} else {
+			h, err = s.opt.Holder(ctx, id)
+		}
+		if err == nil {
 			cache[id] = h
 			return h, "", nil
 		}

@@ -74,6 +74,13 @@ func TestCertImportAPI(t *testing.T) {
 			return n
 		}
 		before := count()
+		// The import finds people by the number in the file: it must not
+		// open (and audit the opening of) anyone's stored ID number.
+		reveals := func() int64 {
+			var n int64
+			gdb.Table("audit_entries").Where("action = ?", "reveal_id").Count(&n)
+			return n
+		}
 
 		res := ent.do("GET", "/api/v1/external-certificates/template.xlsx", nil)
 		if res.status != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), xlsxType) || !strings.Contains(res.header.Get("Content-Disposition"), "attachment") {
@@ -85,6 +92,7 @@ func TestCertImportAPI(t *testing.T) {
 		}
 
 		own, other := managerOf(t, h, tn.ownEnt), managerOf(t, h, tn.otherEnt)
+		revealedBefore := reveals() // the test itself read the two numbers
 		mixed := certWorkbook(t, tpl, own, other)
 		for _, dry := range []string{"?dry_run=1", ""} {
 			res = ent.upload("/api/v1/external-certificates/import"+dry, mixed, "")
@@ -130,6 +138,13 @@ func TestCertImportAPI(t *testing.T) {
 		ent.do("GET", "/api/v1/certificates?external=true&number=YN-IMP-0001", nil).decode(t, &mine)
 		if mine.Total != 1 || mine.Items[0].HolderName != own.name || mine.Items[0].Verified || mine.Items[0].EnterpriseID != tn.ownEnt {
 			t.Fatalf("the imported certificate: %+v", mine)
+		}
+		var stored certs.Certificate
+		if err := gdb.First(&stored, mine.Items[0].ID).Error; err != nil || stored.IDHash == "" || stored.BadgeHash == "" {
+			t.Fatalf("the imported certificate's ID hashes: %v %q", err, stored.IDHash)
+		}
+		if n := reveals(); n != revealedBefore {
+			t.Errorf("the import opened %d stored ID numbers", n-revealedBefore)
 		}
 
 		// Not an xlsx, whatever its name; no file at all.

@@ -9,6 +9,7 @@ import (
 	"anpei/compliance"
 	"anpei/course"
 	"anpei/exam"
+	"anpei/ident"
 	"anpei/roster"
 )
 
@@ -27,6 +28,18 @@ func CertOptions(rs *roster.Store, cs *course.Store, es *exam.Store) certs.Optio
 				return certs.Holder{}, err
 			}
 			return certs.Holder{PersonID: p.ID, EnterpriseID: p.EnterpriseID, Name: p.Name, IDMasked: p.IDMasked, IDNumber: number,
+				Categories: p.Categories, Items: p.OperationItems}, nil
+		},
+		HolderKnown: func(ctx context.Context, id uint, number string) (certs.Holder, error) {
+			p, err := rs.Person(ctx, sys, id)
+			if err != nil {
+				return certs.Holder{}, err
+			}
+			parsed, err := ident.ParseID(ident.DocResidentID, number, time.Now())
+			if err != nil && !ident.IsWarning(err) {
+				return certs.Holder{}, err
+			}
+			return certs.Holder{PersonID: p.ID, EnterpriseID: p.EnterpriseID, Name: p.Name, IDMasked: p.IDMasked, IDNumber: parsed.Number,
 				Categories: p.Categories, Items: p.OperationItems}, nil
 		},
 		PersonIDIn: roster.PersonIDIn,

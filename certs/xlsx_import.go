@@ -559,24 +559,10 @@ func notXLSX(head []byte) *fault.Error {
 		return ErrImportNotXLSX.WithMessage("上传的是图片，不是Excel工作簿；证书照片请在单本登记时上传，批量登记请上传.xlsx文件")
 	case bytes.HasPrefix(head, []byte("%PDF")):
 		return ErrImportNotXLSX.WithMessage("上传的是PDF文件，不是Excel工作簿，请下载模板填写后上传")
-	case looksLikeText(head):
+	case xlsxguard.LooksLikeText(head):
 		return ErrImportNotXLSX.WithMessage("上传的是CSV或文本文件，不是Excel工作簿：请用Excel打开后“另存为”Excel工作簿（.xlsx）再上传")
 	}
 	return ErrImportNotXLSX
-}
-
-// looksLikeText reports whether b has no control bytes but tab and line
-// breaks: UTF-8 or GBK text such as a CSV.
-func looksLikeText(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return false
-		}
-	}
-	return true
 }
 
 // importRow is one non-blank data row: its Excel row number and the raw

@@ -435,30 +435,16 @@ func notXLSX(head []byte) *fault.Error {
 		return ErrImportNotXLSX.WithMessage("这是旧版Excel（.xls）文件，或设置了打开密码的文件：请在Excel中取消密码，并“另存为”Excel工作簿（.xlsx）后上传")
 	case bytes.HasPrefix(head, []byte("\x89PNG")), bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}),
 		bytes.HasPrefix(head, []byte("GIF8")), bytes.HasPrefix(head, []byte("RIFF")),
-		bytes.HasPrefix(head, []byte("BM")) && !looksLikeText(head): // a CSV may start "BMW,…"
+		bytes.HasPrefix(head, []byte("BM")) && !xlsxguard.LooksLikeText(head): // a CSV may start "BMW,…"
 		return ErrImportNotXLSX.WithMessage("上传的是图片，不是Excel工作簿，请上传.xlsx格式的名单文件")
 	case bytes.HasPrefix(head, []byte("%PDF")):
 		return ErrImportNotXLSX.WithMessage("上传的是PDF文件，不是Excel工作簿，请上传.xlsx格式的名单文件")
 	case bytes.HasPrefix(head, []byte("Rar!")), bytes.HasPrefix(head, []byte("7z\xBC\xAF")), bytes.HasPrefix(head, []byte{0x1F, 0x8B}):
 		return ErrImportNotXLSX.WithMessage("上传的是压缩包，请解压后上传其中的Excel名单文件（.xlsx）")
-	case looksLikeText(head):
+	case xlsxguard.LooksLikeText(head):
 		return ErrImportNotXLSX.WithMessage("上传的是CSV或文本文件，不是Excel工作簿：请用Excel打开后“另存为”Excel工作簿（.xlsx）再上传")
 	}
 	return ErrImportNotXLSX
-}
-
-// looksLikeText reports whether b has no control bytes but tab and line
-// breaks: UTF-8 or GBK text such as a CSV.
-func looksLikeText(b []byte) bool {
-	if len(b) == 0 {
-		return false
-	}
-	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return false
-		}
-	}
-	return true
 }
 
 // rawRow is one non-blank data row: the Excel row number and the raw

@@ -42,8 +42,9 @@ func TestBrowserExamAdmin(t *testing.T) {
 	step(t, ctx, "desk viewport", chromedp.EmulateViewport(1280, 900))
 	step(t, ctx, "trainer login", loginSteps(base, "trainer", "anpei-demo")...)
 	step(t, ctx, "trainer home", chromedp.WaitVisible(chromedp.CSS(".nav")))
-	step(t, ctx, "nav to exams", chromedp.Click(chromedp.CSS(`.nav a[href="/exam-admin"]`)), chromedp.WaitVisible(chromedp.CSS(`main a[href="/questions"]`)))
-	step(t, ctx, "open bank", chromedp.Click(chromedp.CSS(`main a[href="/questions"]`)), chromedp.WaitVisible(chromedp.CSS("#q-import")))
+	step(t, ctx, "nav to exams", chromedp.Click(chromedp.CSS(`.nav a[href="/exam-admin"]`)), chromedp.WaitVisible(chromedp.CSS(`.head-actions a[href="/exams/new"]`)))
+	// The home page also links to /questions: click the one on the exams page.
+	step(t, ctx, "open bank", chromedp.Click(chromedp.CSS(`.head-actions a[href="/questions"]`)), chromedp.WaitVisible(chromedp.CSS("#q-import")))
 
 	// A file with two bad rows: both listed by row and column, nothing written.
 	step(t, ctx, "bad file",

@@ -31,13 +31,19 @@ type Options struct {
 	// CheckRefs reports which of a new user's references (enterprise,
 	// person, town or department) do not exist; the roster knows. Optional.
 	CheckRefs func(ctx context.Context, n NewUser) ([]fault.Detail, error)
+	// SessionCacheTTL is how long an authenticated session is reused from
+	// memory before it is read again (default 5s; negative turns the cache
+	// off). Changes made through this store apply at once; others (another
+	// node, the admin command) within this time.
+	SessionCacheTTL time.Duration
 }
 
 // Store is the account use cases over the database.
 type Store struct {
-	db   *gorm.DB
-	opt  Options
-	fake string // a hash compared against when the user does not exist
+	db       *gorm.DB
+	opt      Options
+	fake     string // a hash compared against when the user does not exist
+	sessions *sessionCache
 }
 
 // NewStore returns a store over db.
@@ -60,8 +66,11 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 	if opt.LockFor == 0 {
 		opt.LockFor = 15 * time.Minute
 	}
+	if opt.SessionCacheTTL == 0 {
+		opt.SessionCacheTTL = 5 * time.Second
+	}
 	fake, _ := bcrypt.GenerateFromPassword([]byte("anpei-no-such-user"), opt.BcryptCost)
-	return &Store{db: db, opt: opt, fake: string(fake)}
+	return &Store{db: db, opt: opt, fake: string(fake), sessions: newSessionCache(opt.SessionCacheTTL, 100_000)}
 }
 
 // AutoMigrate creates the account tables.
@@ -229,15 +238,20 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Current, error)
 	if token == "" {
 		return Current{}, ErrNoSession
 	}
+	id := hashToken(token)
+	now := s.now()
+	cached, gen, ok := s.sessions.get(id, now)
+	if ok {
+		return cached, nil
+	}
 	var sess Session
-	err := s.db.WithContext(ctx).Where("id = ?", hashToken(token)).First(&sess).Error
+	err := s.db.WithContext(ctx).Where("id = ?", id).First(&sess).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Current{}, ErrNoSession
 	}
 	if err != nil {
 		return Current{}, fault.Wrap(err, "account: find session")
 	}
-	now := s.now()
 	if !now.Before(sess.ExpiresAt) {
 		s.db.WithContext(ctx).Delete(&Session{}, "id = ?", sess.ID)
 		return Current{}, ErrSessionExpired
@@ -268,12 +282,15 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Current, error)
 		}
 		p.EnterpriseID = eid
 	}
-	return Current{Principal: p, User: u, Session: sess}, nil
+	cur := Current{Principal: p, User: u, Session: sess}
+	s.sessions.put(id, cur, now, gen)
+	return cur, nil
 }
 
 // Logout ends the session with token; ending an unknown session is not an
 // error.
 func (s *Store) Logout(ctx context.Context, p Principal, token string) error {
+	defer s.sessions.forget(hashToken(token))
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&Session{}, "id = ?", hashToken(token))
 		if res.Error != nil {

@@ -316,6 +316,12 @@ func (s *Store) SaveAnswer(ctx context.Context, p account.Principal, id uint, no
 	if p.Role != account.RoleLearner || p.PersonID == 0 {
 		return Saved{}, ErrNotCandidate
 	}
+	if out, ok, err := s.saveExamAnswer(ctx, p, id, no, letters); ok || err != nil {
+		return out, err
+	}
+	// Not saved by the one statement: a practice paper (which answers with
+	// feedback), a refusal to explain, or the same answer saved twice in one
+	// microsecond on MySQL. The long way finds out which.
 	var row struct {
 		PersonID   uint
 		Deadline   time.Time
@@ -384,6 +390,41 @@ func (s *Store) SaveAnswer(ctx context.Context, p account.Principal, id uint, no
 		out.Feedback = fb
 	}
 	return out, nil
+}
+
+// saveExamAnswer is the common case in one statement: an answer to an item
+// of the candidate's own open exam paper, within the deadline and its
+// grace, fitting the item's type and number of options. ok is false when
+// the UPDATE changed nothing, which SaveAnswer then explains.
+func (s *Store) saveExamAnswer(ctx context.Context, p account.Principal, id uint, no int, letters []string) (Saved, bool, error) {
+	choice := normalLetters(letters)
+	need := 0 // options the answer needs the item to have
+	for _, l := range choice {
+		n := optionNumber(l)
+		if n < 0 {
+			return Saved{}, false, nil // not a letter: the long way names it
+		}
+		need = max(need, n+1)
+	}
+	now := s.now()
+	q := s.db.WithContext(ctx).Model(&AnswerRow{}).
+		Where("attempt_id = ? AND no = ? AND options >= ?", id, no, need)
+	if len(choice) > 1 {
+		q = q.Where("type = ?", Multiple)
+	}
+	res := q.Where("EXISTS (SELECT 1 FROM exam_attempts WHERE exam_attempts.id = ? AND exam_attempts.person_id = ? AND exam_attempts.finished_at IS NULL AND exam_attempts.practice = ? AND exam_attempts.deadline >= ?)",
+		id, p.PersonID, false, now.Add(-max(s.opt.Grace, 0))).
+		Updates(map[string]any{"choice": strings.Join(choice, ","), "saved_at": now})
+	if res.Error != nil {
+		return Saved{}, false, asFault(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return Saved{}, false, nil
+	}
+	if choice == nil {
+		choice = []string{}
+	}
+	return Saved{No: no, Choice: choice, SavedAt: now}, true, nil
 }
 
 // feedback grades one practice item for immediate feedback.

@@ -407,7 +407,8 @@ func (s *Store) saveExamAnswer(ctx context.Context, p account.Principal, id uint
 		need = max(need, n+1)
 	}
 	now := s.now()
-	q := s.db.WithContext(ctx).Model(&AnswerRow{}).
+	// One statement is atomic by itself: no BEGIN/COMMIT around it.
+	q := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Model(&AnswerRow{}).
 		Where("attempt_id = ? AND no = ? AND options >= ?", id, no, need)
 	if len(choice) > 1 {
 		q = q.Where("type = ?", Multiple)

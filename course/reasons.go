@@ -34,12 +34,29 @@ const (
 	// ReasonStall: the player said it was playing but the position advanced
 	// less than the wall clock (buffering, or the end of the lesson).
 	ReasonStall Reason = "stall"
+	// ReasonNoMedia: a live lecture's viewer was connected but the media
+	// was not reaching them (no RTCP receiver reports showed it arriving).
+	ReasonNoMedia Reason = "no_media"
+	// ReasonMissedCheck: a live lecture's viewer did not answer a presence
+	// check (签到) within its time; the time since the check before it is
+	// not credited.
+	ReasonMissedCheck Reason = "missed_check"
+	// ReasonSecondDevice: a live lecture's viewer received it on another
+	// device at the same time; only one connection credits.
+	ReasonSecondDevice Reason = "second_device"
 )
 
-// Reasons lists every reason in a stable order, for tables and tests.
+// Reasons lists every reason of the watch-time engine in a stable order,
+// for tables and tests.
 func Reasons() []Reason {
 	return []Reason{ReasonSeek, ReasonSpeed, ReasonIdle, ReasonParallel, ReasonCap,
 		ReasonReplay, ReasonRewatch, ReasonGap, ReasonPaused, ReasonStall}
+}
+
+// LiveReasons lists the reasons of live lectures (package lecture) in a
+// stable order.
+func LiveReasons() []Reason {
+	return []Reason{ReasonNoMedia, ReasonMissedCheck, ReasonSecondDevice}
 }
 
 // Label returns the reason in Chinese for the learner, or "" if r is not one
@@ -66,6 +83,12 @@ func (r Reason) Label() string {
 		return "暂停"
 	case ReasonStall:
 		return "播放未前进"
+	case ReasonNoMedia:
+		return "未接收到直播画面"
+	case ReasonMissedCheck:
+		return "未按时签到"
+	case ReasonSecondDevice:
+		return "另一设备同时观看直播"
 	}
 	return ""
 }

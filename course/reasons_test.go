@@ -12,17 +12,24 @@ func TestReasonLabels(t *testing.T) {
 		ReasonSeek: "拖动进度", ReasonSpeed: "超过实际时间", ReasonIdle: "未通过在线确认",
 		ReasonParallel: "另一设备正在学习", ReasonCap: "已达每日学时上限", ReasonReplay: "重复或伪造的心跳",
 		ReasonRewatch: "重复学习已计入内容", ReasonGap: "心跳中断", ReasonPaused: "暂停", ReasonStall: "播放未前进",
+		ReasonNoMedia: "未接收到直播画面", ReasonMissedCheck: "未按时签到", ReasonSecondDevice: "另一设备同时观看直播",
 	}
-	if len(Reasons()) != len(want) {
-		t.Fatalf("Reasons() has %d reasons, want %d", len(Reasons()), len(want))
+	all := append(Reasons(), LiveReasons()...)
+	if len(all) != len(want) {
+		t.Fatalf("Reasons() and LiveReasons() have %d reasons, want %d", len(all), len(want))
 	}
-	for _, r := range Reasons() {
+	for _, r := range all {
 		if got := r.Label(); got != want[r] || !r.Valid() {
 			t.Errorf("%s.Label() = %q, want %q", r, got, want[r])
 		}
 	}
 	if Reason("nope").Valid() || Reason("").Label() != "" {
 		t.Errorf("unknown reasons must have no label")
+	}
+	for _, r := range all {
+		if len(r) > 16 { // watch_exclusions.reason is size:16
+			t.Errorf("reason %q is longer than its column", r)
+		}
 	}
 }
 

@@ -26,10 +26,18 @@ const usage = `anpei — 麒麟区安全生产培训与考核平台
   anpei certs rotate-key           make a new certificate signing key current (old keys still verify)
   anpei seed [--people N] [--enterprises N] [--certificates N] [--ledger N] [--seed N]
                                    fill an EMPTY database with a synthetic province for load tests
+  anpei backup --out FILE          write a consistent archive (database, uploads, keys, settings,
+                                   manifest with checksums) while the server runs
+  anpei restore FILE               restore an archive into an EMPTY data directory and database
+                                   (either dialect), then migrate it to this version
+  anpei config check [--config FILE] [flags]
+                                   validate the settings and print the effective ones (secrets hidden)
   anpei help                       show this text
 
 Every command takes --data and --db (and ANPEI_DATA, ANPEI_DB), so it works
 on the same database as a running server. Run "anpei serve -h" for all flags.
+Settings can also come from a TOML file: --config FILE (ANPEI_CONFIG), keys
+named like the flags (addr = ":8080"); flag > environment > file > default.
 `
 
 func main() {
@@ -60,6 +68,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = certsCmd(ctx, args, stdout, stderr)
 	case "seed":
 		err = seedCmd(ctx, args, stdout, stderr)
+	case "config":
+		err = configCmd(ctx, args, stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args, stdout, stderr)
+	case "restore":
+		err = restoreCmd(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"anpei/account"
@@ -30,9 +33,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if err := s.validate(time.Now(), log); err != nil {
+		return usageError{"设置有误 / invalid settings: " + err.Error()}
+	}
 	wantDemo, demoSet, err := s.demo()
 	if err != nil {
 		return usageError{err.Error()}
+	}
+	var tlsCerts *certHolder
+	if s.tls() {
+		if tlsCerts, err = newCertHolder(s.TLSCert, s.TLSKey); err != nil {
+			return err
+		}
 	}
 	a, err := openApp(ctx, s, log)
 	if err != nil {
@@ -79,28 +94,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := demo.SeedTraining(ctx, a.db, a.roster, a.courses, time.Now()); err != nil {
 			return fmt.Errorf("seed demo training: %w", err)
 		}
+		if err := demo.SeedLectures(ctx, a.db, a.accounts, a.roster, a.courses, time.Now()); err != nil {
+			return fmt.Errorf("seed demo live session: %w", err)
+		}
 		if err := demo.SeedComplianceHistory(ctx, a.compliance, time.Now()); err != nil {
 			return fmt.Errorf("seed demo compliance history: %w", err)
 		}
 	}
 
-	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies, MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Notices: a.notices, Compliance: a.compliance, Logger: log})
+	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies || s.tls(), MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Notices: a.notices, Compliance: a.compliance, Logger: log})
 	if err != nil {
 		return err
 	}
+	// SIGHUP (systemctl reload) reloads the TLS certificate; caught also
+	// without TLS so that a reload never stops the server.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute, // large roster uploads on slow links
-		WriteTimeout:      5 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+	hs := s.httpServer(srv.Handler(), log)
+	scheme := "http://"
+	if tlsCerts != nil {
+		hs.TLSConfig = tlsCerts.tlsConfig()
+		scheme = "https://"
 	}
-	url := "http://" + displayAddr(ln.Addr())
+	url := scheme + displayAddr(ln.Addr())
 	fmt.Fprintf(stdout, "安培 anpei 已启动 / serving on %s  (数据库 %s，数据目录 %s)\n", url, a.dialect, s.Data)
 	if isDemo {
 		fmt.Fprintln(stdout, "演示账号 / demo accounts (password anpei-demo):")
@@ -121,8 +142,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.Data, log)
 	}
+	go reloadOnHangup(ctx, hup, tlsCerts, log)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if tlsCerts != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err
@@ -136,6 +164,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// reloadOnHangup reloads the TLS certificate on each SIGHUP until ctx ends;
+// a certificate that does not load is logged and the old one kept.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, certs *certHolder, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if certs == nil {
+			log.Info("SIGHUP: nothing to reload (no --tls-cert)")
+			continue
+		}
+		if err := certs.reload(); err != nil {
+			log.Error("SIGHUP: TLS certificate not reloaded, the old one stays", "err", err)
+			continue
+		}
+		log.Info("SIGHUP: TLS certificate reloaded", "subject", certs.current().Leaf.Subject.String(), "not_after", certs.current().Leaf.NotAfter)
+	}
 }
 
 func displayAddr(a net.Addr) string {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -15,8 +14,9 @@ import (
 	"anpei/course"
 )
 
-// settings are the contract's flags, each also an environment variable
-// (the flag wins).
+// settings are the contract's flags, each also an environment variable and
+// a key of the optional TOML file (--config): flag > environment > file >
+// default. The resolution is in config_file.go.
 type settings struct {
 	Addr      string
 	Data      string
@@ -28,8 +28,8 @@ type settings struct {
 	// TrustedProxies may set X-Forwarded-For (comma-separated IPs/CIDRs);
 	// empty trusts none, so the client IP is the connection's.
 	TrustedProxies string
-	// SecureCookies marks the session cookie Secure: set it when a TLS
-	// reverse proxy serves anpei.
+	// SecureCookies marks the session cookie Secure and sends HSTS: set it
+	// when a TLS reverse proxy serves anpei (serving TLS itself implies it).
 	SecureCookies bool
 	// DailyCapHours is the most online 学时 a learner is credited per day
 	// (China time); MaxUploadMB caps lesson files and sign-in sheets.
@@ -45,27 +45,67 @@ type settings struct {
 	// PublicURL is the address people reach anpei at (https://…), put in
 	// the QR code of every certificate; empty = the address of the request.
 	PublicURL string
+
+	// TLSCert and TLSKey (PEM files) make serve speak HTTPS itself
+	// (TLS 1.2+, HTTP/2); SIGHUP reloads them.
+	TLSCert string
+	TLSKey  string
+
+	// Timeouts against slow clients (config_server.go): the request line
+	// and headers must arrive within ReadHeaderTimeout; a body within
+	// ReadTimeout plus one second per UploadMinRateKB KiB received, and at
+	// most UploadTimeout; each piece of a response must be taken by the
+	// client within WriteTimeout; an idle keep-alive connection is closed
+	// after IdleTimeout; headers are at most MaxHeaderKB.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	UploadTimeout     time.Duration
+	UploadMinRateKB   int64
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderKB       int64
+
+	// res records where each value came from and any error in the
+	// environment or the config file (nil for settings built in code).
+	res *resolver
 }
 
-// flags registers the shared settings on fs with env defaults.
+// flags registers the shared settings on fs with their defaults, then
+// applies the environment and the config file (ANPEI_CONFIG now, --config
+// when the command line names one), so that after fs.Parse each setting
+// holds flag > environment > file > default. A bad variable or file is
+// reported by s.loadErr (and so by s.logger, which every command calls
+// first).
 func (s *settings) flags(fs *flag.FlagSet) {
-	fs.StringVar(&s.Addr, "addr", env("ANPEI_ADDR", ":8080"), "listen address (ANPEI_ADDR)")
-	fs.StringVar(&s.Data, "data", env("ANPEI_DATA", "./data"), "directory for the embedded database, uploads and keys (ANPEI_DATA)")
-	fs.StringVar(&s.DB, "db", env("ANPEI_DB", ""), `database: empty = SQLite file in --data, or "mysql:<DSN>" (ANPEI_DB)`)
-	fs.StringVar(&s.Demo, "demo", env("ANPEI_DEMO", ""), "seed the demo district: true, false, or empty = when the database is empty (ANPEI_DEMO)")
-	fs.StringVar(&s.LogFormat, "log-format", env("ANPEI_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, else JSON), json, text (ANPEI_LOG_FORMAT)")
-	fs.StringVar(&s.LogLevel, "log-level", env("ANPEI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (ANPEI_LOG_LEVEL)")
-	fs.StringVar(&s.TrustedProxies, "trusted-proxies", env("ANPEI_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For is believed, comma-separated IPs or CIDRs (ANPEI_TRUSTED_PROXIES)")
-	fs.BoolVar(&s.SecureCookies, "secure-cookies", env("ANPEI_SECURE_COOKIES", "") == "true", "mark the session cookie Secure, for a TLS reverse proxy (ANPEI_SECURE_COOKIES)")
-	fs.Float64Var(&s.DailyCapHours, "daily-cap-hours", envFloat("ANPEI_DAILY_CAP_HOURS", 8), "most online 学时 credited to a learner per day, China time (ANPEI_DAILY_CAP_HOURS)")
-	fs.Int64Var(&s.MaxUploadMB, "max-upload-mb", int64(envFloat("ANPEI_MAX_UPLOAD_MB", 500)), "largest lesson video, document or sign-in sheet, in MB (ANPEI_MAX_UPLOAD_MB)")
-	fs.StringVar(&s.CertAuthority, "cert-authority", env("ANPEI_CERT_AUTHORITY", "麒麟区应急管理局"), "issuer printed on anpei's certificates (ANPEI_CERT_AUTHORITY)")
-	fs.StringVar(&s.CertNumberPattern, "cert-number-pattern", env("ANPEI_CERT_NUMBER_PATTERN", certs.DefaultNumberPattern),
+	others := map[string]bool{} // flags of the command itself, registered before
+	fs.VisitAll(func(f *flag.Flag) { others[f.Name] = true })
+	fs.StringVar(&s.Addr, "addr", ":8080", "listen address (ANPEI_ADDR)")
+	fs.StringVar(&s.Data, "data", "./data", "directory for the embedded database, uploads and keys (ANPEI_DATA)")
+	fs.StringVar(&s.DB, "db", "", `database: empty = SQLite file in --data, or "mysql:<DSN>" (ANPEI_DB)`)
+	fs.StringVar(&s.Demo, "demo", "", "seed the demo district: true, false, or empty = when the database is empty (ANPEI_DEMO)")
+	fs.StringVar(&s.LogFormat, "log-format", "auto", "log format: auto (text on a terminal, else JSON), json, text (ANPEI_LOG_FORMAT)")
+	fs.StringVar(&s.LogLevel, "log-level", "info", "log level: debug, info, warn, error (ANPEI_LOG_LEVEL)")
+	fs.StringVar(&s.TrustedProxies, "trusted-proxies", "", "reverse proxies whose X-Forwarded-For is believed, comma-separated IPs or CIDRs (ANPEI_TRUSTED_PROXIES)")
+	fs.BoolVar(&s.SecureCookies, "secure-cookies", false, "behind a TLS reverse proxy: mark the session cookie Secure and send HSTS (ANPEI_SECURE_COOKIES)")
+	fs.Float64Var(&s.DailyCapHours, "daily-cap-hours", 8, "most online 学时 credited to a learner per day, China time (ANPEI_DAILY_CAP_HOURS)")
+	fs.Int64Var(&s.MaxUploadMB, "max-upload-mb", 500, "largest lesson video, document or sign-in sheet, in MB (ANPEI_MAX_UPLOAD_MB)")
+	fs.StringVar(&s.CertAuthority, "cert-authority", "麒麟区应急管理局", "issuer printed on anpei's certificates (ANPEI_CERT_AUTHORITY)")
+	fs.StringVar(&s.CertNumberPattern, "cert-number-pattern", certs.DefaultNumberPattern,
 		"certificate numbers: text and {prefix} {year} {seq:N} {check:N} (ANPEI_CERT_NUMBER_PATTERN)")
-	fs.BoolVar(&s.RequireVerifiedCerts, "require-verified-certs", env("ANPEI_REQUIRE_VERIFIED_CERTS", "") == "true",
+	fs.BoolVar(&s.RequireVerifiedCerts, "require-verified-certs", false,
 		"count a registered state certificate for 持证上岗 only once verified against the national query service (ANPEI_REQUIRE_VERIFIED_CERTS)")
-	fs.StringVar(&s.PublicURL, "public-url", env("ANPEI_PUBLIC_URL", ""), "public address for certificate QR codes, e.g. https://px.qilin.gov.cn; empty = the request's (ANPEI_PUBLIC_URL)")
-	fs.StringVar(&s.PIIKey, "pii-key", env("ANPEI_PII_KEY", ""), "base64 key for ID-number encryption instead of the key file in --data (ANPEI_PII_KEY)")
+	fs.StringVar(&s.PublicURL, "public-url", "", "public address for certificate QR codes, e.g. https://px.qilin.gov.cn; empty = the request's (ANPEI_PUBLIC_URL)")
+	fs.StringVar(&s.PIIKey, "pii-key", "", "base64 key for ID-number encryption instead of the key file in --data (ANPEI_PII_KEY)")
+	fs.StringVar(&s.TLSCert, "tls-cert", "", "PEM certificate chain: serve HTTPS directly, with --tls-key; SIGHUP reloads both (ANPEI_TLS_CERT)")
+	fs.StringVar(&s.TLSKey, "tls-key", "", "PEM private key of --tls-cert (ANPEI_TLS_KEY)")
+	fs.DurationVar(&s.ReadHeaderTimeout, "read-header-timeout", 10*time.Second, "time a client has to send the request line and headers (ANPEI_READ_HEADER_TIMEOUT)")
+	fs.DurationVar(&s.ReadTimeout, "read-timeout", 30*time.Second, "time a client has to send a whole request; a body that keeps --upload-min-rate gets more (ANPEI_READ_TIMEOUT)")
+	fs.Int64Var(&s.UploadMinRateKB, "upload-min-rate", 4, "KiB/s: each KiB of a request body received earns one more second beyond --read-timeout; 0 = every body may take --upload-timeout (ANPEI_UPLOAD_MIN_RATE)")
+	fs.DurationVar(&s.UploadTimeout, "upload-timeout", 3*time.Hour, "longest time any request body may take, e.g. a 500 MB lesson video on a slow line (ANPEI_UPLOAD_TIMEOUT)")
+	fs.DurationVar(&s.WriteTimeout, "write-timeout", 2*time.Minute, "time a client has to take each piece of a response; streams go on while it keeps reading (ANPEI_WRITE_TIMEOUT)")
+	fs.DurationVar(&s.IdleTimeout, "idle-timeout", 2*time.Minute, "keep-alive connections idle this long are closed (ANPEI_IDLE_TIMEOUT)")
+	fs.Int64Var(&s.MaxHeaderKB, "max-header-kb", 64, "largest request line and headers, in KiB (ANPEI_MAX_HEADER_KB)")
+	s.res = newResolver(fs, others)
 }
 
 func env(name, def string) string {
@@ -73,20 +113,6 @@ func env(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// envFloat reads a number from the environment; a value that is not a
-// number is left to the flag's own check by returning NaN.
-func envFloat(name string, def float64) float64 {
-	v, ok := os.LookupEnv(name)
-	if !ok {
-		return def
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil {
-		return math.NaN()
-	}
-	return f
 }
 
 // watchPolicy is the default watch-time policy with the daily cap setting
@@ -116,7 +142,12 @@ func (s *settings) demo() (value, set bool, err error) {
 }
 
 // logger builds the slog logger: JSON in production, text on a terminal.
+// Every command calls it first after parsing its flags, so it also reports
+// a bad environment variable or config file (s.loadErr).
 func (s *settings) logger(w io.Writer) (*slog.Logger, error) {
+	if err := s.loadErr(); err != nil {
+		return nil, err
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(s.LogLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
@@ -150,3 +181,6 @@ func (s *settings) proxies() []string {
 	}
 	return out
 }
+
+// tls reports whether serve speaks HTTPS itself.
+func (s *settings) tls() bool { return s.TLSCert != "" || s.TLSKey != "" }

@@ -10,9 +10,25 @@ import (
 	"gorm.io/gorm"
 )
 
-// Migration is one numbered, forward-only schema change. Up runs inside a
-// transaction where the dialect allows (MySQL commits DDL implicitly, so each
-// MySQL migration must be safe to re-run: AutoMigrate is).
+// Migration is one numbered, forward-only schema change: there are no down
+// migrations, a released entry is never edited, and a database is only ever
+// moved to a higher version.
+//
+// Up runs inside a transaction together with the schema_migrations row that
+// records it, where the dialect allows:
+//
+//   - SQLite's DDL is transactional. The whole run is one immediate
+//     transaction and each migration a savepoint in it, so a failing
+//     migration leaves the database at the version before it, schema and
+//     data alike.
+//   - MySQL and MariaDB commit every DDL statement implicitly (CREATE,
+//     ALTER, DROP end the transaction they run in), so only a migration's
+//     data changes and its schema_migrations row are transactional. A
+//     migration that fails half-way may leave some DDL applied without
+//     its row; it runs again on the next start, so each MySQL migration
+//     must be safe to re-run (AutoMigrate is; hand-written DDL checks
+//     before it changes). GET_LOCK keeps two servers from migrating at
+//     once.
 type Migration struct {
 	Version int
 	Name    string
@@ -30,7 +46,9 @@ type SchemaMigration struct {
 type ErrSchemaTooNew struct{ Have, Known int }
 
 func (e ErrSchemaTooNew) Error() string {
-	return fmt.Sprintf("db: database schema is version %d but this binary knows only up to %d; run a newer anpei", e.Have, e.Known)
+	return fmt.Sprintf("数据库结构版本为 %d，本程序只支持到版本 %d，拒绝启动：请使用支持结构版本 %d 的新版 anpei（数据库不会被降级） / "+
+		"database schema is version %d but this binary knows only up to version %d: run an anpei that knows schema version %d",
+		e.Have, e.Known, e.Have, e.Have, e.Known, e.Have)
 }
 
 // Migrate applies the migrations not yet recorded in schema_migrations, in

@@ -50,6 +50,17 @@ func TestMigrateAppliesOnceAndRefusesNewer(t *testing.T) {
 		if err := db.Migrate(ctx, gdb, list[:1]); !errors.As(err, &tooNew) || tooNew.Have != 9 || tooNew.Known != 1 {
 			t.Fatalf("migrate on newer schema = %v, want ErrSchemaTooNew{9,1}", err)
 		}
+		// The refusal names the version the database needs and the one the
+		// binary knows, and it changes nothing.
+		msg := db.Migrate(ctx, gdb, list[:1]).Error()
+		for _, want := range []string{"数据库结构版本为 9", "只支持到版本 1", "schema is version 9", "up to version 1"} {
+			if !contains(msg, want) {
+				t.Errorf("refusal %q lacks %q", msg, want)
+			}
+		}
+		if v, _ := db.Version(ctx, gdb); v != 9 {
+			t.Fatalf("version after the refusal = %d, want 9", v)
+		}
 	})
 }
 
@@ -102,4 +113,71 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+type gadget struct {
+	ID   uint
+	Name string `gorm:"size:100"`
+}
+
+// TestFailedMigrationRollsBack: a migration that creates a table, writes a
+// row and then fails leaves no trace on SQLite (DDL is transactional). On
+// MySQL the DDL commits implicitly, so the table and the row written after
+// it stay while the version is not recorded and the migration runs again:
+// this is why MySQL migrations must be safe to re-run (see Migration).
+func TestFailedMigrationRollsBack(t *testing.T) {
+	dbtest.Each(t, nil, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		fails := true
+		list := []db.Migration{
+			{Version: 1, Name: "widgets", Up: func(tx *gorm.DB) error { return tx.AutoMigrate(&widget{}) }},
+			{Version: 2, Name: "gadgets", Up: func(tx *gorm.DB) error {
+				if err := tx.AutoMigrate(&gadget{}); err != nil {
+					return err
+				}
+				if err := tx.Create(&gadget{Name: "half"}).Error; err != nil {
+					return err
+				}
+				if fails {
+					return errors.New("boom")
+				}
+				return nil
+			}},
+		}
+		if err := db.Migrate(ctx, gdb, list); err == nil || !contains(err.Error(), "migration 2 (gadgets): boom") {
+			t.Fatalf("migrate = %v, want migration 2's failure", err)
+		}
+		if v, _ := db.Version(ctx, gdb); v != 0 && db.DialectOf(gdb) == db.SQLite {
+			t.Fatalf("SQLite version after a failed run = %d, want 0 (the whole run is one transaction)", v)
+		}
+		if v, _ := db.Version(ctx, gdb); v > 1 {
+			t.Fatalf("version after failure = %d, want at most 1", v)
+		}
+		hasTable := gdb.Migrator().HasTable(&gadget{})
+		var n int64
+		if hasTable {
+			gdb.Model(&gadget{}).Count(&n)
+		}
+		if db.DialectOf(gdb) == db.SQLite {
+			if hasTable {
+				t.Fatal("SQLite kept the failed migration's table")
+			}
+		} else if !hasTable || n != 1 {
+			// MySQL: CREATE TABLE committed the transaction, so the INSERT
+			// after it ran in autocommit and survived the failure.
+			t.Fatalf("MySQL after a failed DDL migration: table %v, %d rows; want the table and its row (DDL commits implicitly)", hasTable, n)
+		}
+		fails = false
+		if err := db.Migrate(ctx, gdb, list); err != nil {
+			t.Fatalf("migrate again: %v", err)
+		}
+		gdb.Model(&gadget{}).Count(&n)
+		want := int64(1)
+		if db.DialectOf(gdb) == db.MySQL {
+			want = 2 // the re-run inserts again: data steps beside DDL must check before they write
+		}
+		if v, _ := db.Version(ctx, gdb); v != 2 || n != want {
+			t.Fatalf("after the fixed run: version %d, %d gadgets; want 2 and %d", v, n, want)
+		}
+	})
 }

@@ -85,7 +85,9 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
-	if c.Request.TLS != nil {
+	// HSTS on HTTPS: served directly, or through a TLS proxy the operator
+	// declared with --secure-cookies (browsers ignore it over plain HTTP).
+	if c.Request.TLS != nil || s.cfg.SecureCookies {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	c.Next()

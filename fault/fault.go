@@ -24,6 +24,7 @@ const (
 	Unsupported               // wrong media type: 415
 	Unprocessable             // well-formed but fails the rules: 422
 	TooMany                   // throttled: 429
+	NoSpace                   // the server's storage is full: 507, message shown
 )
 
 // Detail points at one field or one row of an input that is at fault.

@@ -52,6 +52,7 @@ const (
 	codeTooLarge    = "media_too_large"
 	codeEmpty       = "media_empty"
 	codeNotFound    = "media_not_found"
+	codeNoSpace     = "media_disk_full"
 )
 
 // fieldFile is the form field uploads arrive in; every detail points at it.

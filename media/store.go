@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -85,11 +86,11 @@ func (s *Store) Put(ctx context.Context, r io.Reader, max int64, allowed ...Kind
 		return Info{}, fault.Wrap(fmt.Errorf("limit %d", max), "media: put")
 	}
 	if err := ctx.Err(); err != nil {
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	tmp, err := os.CreateTemp(s.dir, tempPrefix+"*")
 	if err != nil {
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	defer func() {
 		if tmp != nil {
@@ -105,7 +106,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, max int64, allowed ...Kind
 		if errors.As(err, &mbe) {
 			return Info{}, tooLarge(mbe.Limit)
 		}
-		return Info{}, fault.Wrap(err, "media: receive upload")
+		return Info{}, storeError(err, "media: receive upload")
 	}
 	if n > max {
 		return Info{}, tooLarge(max)
@@ -120,18 +121,18 @@ func (s *Store) Put(ctx context.Context, r io.Reader, max int64, allowed ...Kind
 	info.SHA256 = hex.EncodeToString(h.Sum(nil))
 
 	if err := tmp.Chmod(0o640); err != nil {
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	if err := tmp.Sync(); err != nil {
-		return Info{}, fault.Wrap(err, "media: sync upload")
+		return Info{}, storeError(err, "media: sync upload")
 	}
 	if err := tmp.Close(); err != nil {
-		return Info{}, fault.Wrap(err, "media: close upload")
+		return Info{}, storeError(err, "media: close upload")
 	}
 	final := s.path(info.SHA256)
 	shard := filepath.Dir(final)
 	if err := os.MkdirAll(shard, 0o750); err != nil {
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	switch fi, err := os.Lstat(final); {
 	case err == nil && fi.Mode().IsRegular():
@@ -139,20 +140,33 @@ func (s *Store) Put(ctx context.Context, r io.Reader, max int64, allowed ...Kind
 	case err == nil:
 		return Info{}, fault.Wrap(fmt.Errorf("%s is %v, not a file", final, fi.Mode()), "media: put")
 	case !errors.Is(err, fs.ErrNotExist):
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	if err := os.Rename(tmp.Name(), final); err != nil {
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	tmp = nil
 	// Make the new names durable too.
 	if err := syncDir(shard); err != nil {
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	if err := syncDir(s.dir); err != nil {
-		return Info{}, fault.Wrap(err, "media: put")
+		return Info{}, storeError(err, "media: put")
 	}
 	return info, nil
+}
+
+// storeError is err from writing an upload: a full disk (ENOSPC) is
+// media_disk_full, shown to the user as such (507), anything else an
+// internal error. Either way the caller has removed its temporary file,
+// so nothing half-written stays behind.
+func storeError(err error, what string) *fault.Error {
+	if errors.Is(err, syscall.ENOSPC) {
+		e := fileError(fault.NoSpace, codeNoSpace, "服务器磁盘空间不足，文件未能保存。请联系管理员清理磁盘空间后重新上传")
+		e.Err = fmt.Errorf("%s: %w", what, err)
+		return e
+	}
+	return fault.Wrap(err, what)
 }
 
 // copyBuffered is io.Copy with a larger buffer (uploads are big).

@@ -22,6 +22,7 @@ var statusOf = map[fault.Kind]int{
 	fault.Unsupported:   http.StatusUnsupportedMediaType,
 	fault.Unprocessable: http.StatusUnprocessableEntity,
 	fault.TooMany:       http.StatusTooManyRequests,
+	fault.NoSpace:       http.StatusInsufficientStorage,
 }
 
 type errorBody struct {
@@ -43,7 +44,11 @@ func (s *Server) fail(c *gin.Context, err error) {
 		status = http.StatusInternalServerError
 	}
 	body := errorPayload{Code: fe.Code, Message: fe.Message, Details: fe.Details}
-	if status >= 500 {
+	if fe.Kind == fault.NoSpace {
+		// The operator must free space; the user is told plainly that
+		// nothing was saved.
+		s.log(c).Error("storage full", "err", err)
+	} else if status >= 500 {
 		s.log(c).Error("request failed", "err", err)
 		body = errorPayload{Code: "internal", Message: "服务器内部错误，请稍后重试。如问题持续，请联系管理员并提供请求编号 " + requestID(c)}
 	}

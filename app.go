@@ -19,6 +19,8 @@ import (
 	"anpei/db"
 	"anpei/exam"
 	"anpei/fault"
+	"anpei/lecture"
+	lecturefrom "anpei/lecture/fromroster"
 	"anpei/media"
 	"anpei/notify"
 	"anpei/pii"
@@ -42,6 +44,8 @@ type app struct {
 	notices  *notify.Store
 	// compliance is the rules engine's store: results, roll-ups, snapshots.
 	compliance *compliance.Store
+	// lectures are the live sessions (直播课).
+	lectures *lecture.Store
 }
 
 // openApp opens and migrates the database and builds the stores.
@@ -100,6 +104,10 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	copts.IDHash = signing.SaltedHashes
 	a.certs = certs.NewStore(gdb, copts)
 	a.notices = a.newNotices()
+	if a.lectures, err = lecture.NewStore(gdb, lecturefrom.Options(a.roster, a.accounts, a.courses, a.notices)); err != nil {
+		db.Close(gdb)
+		return nil, fmt.Errorf("live lectures: %w", err)
+	}
 	if a.compliance, err = a.newCompliance(ctx, s.RequireVerifiedCerts); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("compliance rules: %w", err)

@@ -75,7 +75,7 @@ func (s *settings) printEffective(w io.Writer, fs *flag.FlagSet) {
 	for _, name := range names {
 		v := fs.Lookup(name).Value.String()
 		switch name {
-		case "pii-key":
+		case "pii-key", "live-ice-credential", "live-turn-secret":
 			if v != "" {
 				v = "***"
 			}
@@ -210,6 +210,9 @@ func (s *settings) check(now time.Time) (problems, notes []string) {
 	}
 	if s.UploadMinRateKB < 0 {
 		bad("upload_min_rate", "不能为负 / must not be negative")
+	}
+	if _, err := s.Live.config(slog.New(slog.DiscardHandler)); err != nil {
+		bad("live", "直播设置有误 / %v", err)
 	}
 	if s.MaxHeaderKB < 1 || s.MaxHeaderKB > 1024 {
 		bad("max_header_kb", "应在 1 到 1024 之间 / must be 1 to 1024 KiB, not %d", s.MaxHeaderKB)

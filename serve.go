@@ -18,6 +18,7 @@ import (
 	"anpei/certs"
 	"anpei/demo"
 	"anpei/exam"
+	"anpei/live"
 	"anpei/server"
 )
 
@@ -102,10 +103,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies || s.tls(), MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL}, server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media, Keys: a.keys, Notices: a.notices, Compliance: a.compliance, Logger: log})
+	liveCfg, err := s.Live.config(log)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	node, err := live.NewNode(liveCfg)
+	if err != nil {
+		return fmt.Errorf("live media node: %w", err)
+	}
+	defer node.Close()
+	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies || s.tls(), MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL},
+		server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media,
+			Keys: a.keys, Notices: a.notices, Compliance: a.compliance, Lectures: a.lectures, Live: node, Logger: log})
 	if err != nil {
 		return err
 	}
+	defer srv.CloseLive()
 	// SIGHUP (systemctl reload) reloads the TLS certificate; caught also
 	// without TLS so that a reload never stops the server.
 	hup := make(chan os.Signal, 1)
@@ -139,6 +152,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go issueDueCertificates(ctx, a.certs, log)
 	go remindCertificates(ctx, a.notices, log)
 	go evaluateCompliance(ctx, a, log)
+	go sweepLectures(ctx, a.lectures, log)
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.Data, log)
 	}

@@ -65,6 +65,9 @@ type settings struct {
 	IdleTimeout       time.Duration
 	MaxHeaderKB       int64
 
+	// Live is the live lectures' media node (live_wiring.go).
+	Live liveSettings
+
 	// res records where each value came from and any error in the
 	// environment or the config file (nil for settings built in code).
 	res *resolver
@@ -105,6 +108,14 @@ func (s *settings) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&s.WriteTimeout, "write-timeout", 2*time.Minute, "time a client has to take each piece of a response; streams go on while it keeps reading (ANPEI_WRITE_TIMEOUT)")
 	fs.DurationVar(&s.IdleTimeout, "idle-timeout", 2*time.Minute, "keep-alive connections idle this long are closed (ANPEI_IDLE_TIMEOUT)")
 	fs.Int64Var(&s.MaxHeaderKB, "max-header-kb", 64, "largest request line and headers, in KiB (ANPEI_MAX_HEADER_KB)")
+	fs.StringVar(&s.Live.ICEServers, "live-ice-servers", "", "STUN/TURN servers for live lectures, comma-separated stun:/turn:/turns: URLs (ANPEI_LIVE_ICE_SERVERS)")
+	fs.StringVar(&s.Live.ICEUser, "live-ice-user", "", "username of the TURN servers in --live-ice-servers (ANPEI_LIVE_ICE_USER)")
+	fs.StringVar(&s.Live.ICECredential, "live-ice-credential", "", "password of the TURN servers in --live-ice-servers (ANPEI_LIVE_ICE_CREDENTIAL)")
+	fs.IntVar(&s.Live.UDPPort, "live-udp-port", 0, "carry all live media over this one UDP port (ICE UDP mux), for a firewalled server; 0 = a port per connection (ANPEI_LIVE_UDP_PORT)")
+	fs.StringVar(&s.Live.PublicIPs, "live-public-ips", "", "public IPs of the server behind a 1:1 NAT, announced to browsers, comma-separated (ANPEI_LIVE_PUBLIC_IPS)")
+	fs.StringVar(&s.Live.TURNAddr, "live-turn-addr", "", "run the embedded TURN server on this address over UDP and TCP, e.g. :3478, for viewers behind NAT or firewalls (ANPEI_LIVE_TURN_ADDR)")
+	fs.StringVar(&s.Live.TURNSecret, "live-turn-secret", "", "secret signing the embedded TURN server's time-limited credentials (ANPEI_LIVE_TURN_SECRET)")
+	fs.BoolVar(&s.Live.Loopback, "live-loopback", false, "keep live media on 127.0.0.1: browsers on this machine only (tests, demos) (ANPEI_LIVE_LOOPBACK)")
 	s.res = newResolver(fs, others)
 }
 

@@ -5,6 +5,7 @@ package assets
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -45,6 +46,18 @@ var Funcs = template.FuncMap{
 		return t.In(beijing).Format("2006-01-02")
 	},
 	"add": func(a, b int) int { return a + b },
+	// div divides whole numbers (milliseconds into minutes).
+	"div": func(a, b int64) int64 {
+		if b == 0 {
+			return 0
+		}
+		return a / b
+	},
+	// json writes v as JSON, e.g. into a data- attribute for a script.
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
 	// auditLabel names an audit action or entity in Chinese; unknown codes
 	// show as they are.
 	"auditLabel": func(code string) string {

@@ -27,6 +27,9 @@ import (
 	"anpei/db/dbtest"
 	"anpei/exam"
 	"anpei/fault"
+	"anpei/lecture"
+	lecturefrom "anpei/lecture/fromroster"
+	"anpei/live"
 	"anpei/media"
 	"anpei/notify"
 	"anpei/pii"
@@ -56,6 +59,8 @@ type harnessOptions struct {
 	Keys            *pii.Keyring
 	// VerifyBurst lifts the public lookup's per-IP limit (benchmarks).
 	VerifyBurst int
+	// Live runs a loopback media node for the live rooms.
+	Live bool
 }
 
 type harness struct {
@@ -73,6 +78,7 @@ type harness struct {
 	// compliance is the compliance store (Refresh it before reading).
 	compliance *compliance.Store
 	logs       *bytes.Buffer
+	lectures   *lecture.Store
 }
 
 func migrate(gdb *gorm.DB) error { return schema.Migrate(context.Background(), gdb) }
@@ -141,15 +147,30 @@ func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
 	}
 	compStore := compliance.NewStore(gdb, compliance.StoreOptions{Now: clk.Now, Engine: engine, Table: cs.Table(),
 		Source: fromroster.ComplianceSource(rs, cs, certStore)})
+	notices := notify.NewStore(gdb, notify.Options{Now: clk.Now, Kinds: kinds, Due: certStore.DueBetween, Log: log})
+	lopt := lecturefrom.Options(rs, as, cs, notices)
+	lopt.Now = copt.Now
+	lectures, err := lecture.NewStore(gdb, lopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var node *live.Node
+	if o.Live {
+		if node, err = live.NewNode(live.Config{LoopbackOnly: true}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { node.Close() })
+	}
 	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10, VerifyBurst: o.VerifyBurst},
 		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Certs: certStore, Signer: signer, Media: ms, Keys: keys, Logger: log, Compliance: compStore,
-			Notices: notify.NewStore(gdb, notify.Options{Now: clk.Now, Kinds: kinds, Due: certStore.DueBetween, Log: log})})
+			Notices: notices, Lectures: lectures, Live: node})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, exams: es, certs: certStore, signer: signer, compliance: compStore, logs: logs}
+	t.Cleanup(srv.CloseLive)
+	return &harness{t: t, gdb: gdb, clock: clk, srv: srv, ts: ts, accounts: as, roster: rs, courses: cs, exams: es, certs: certStore, signer: signer, compliance: compStore, logs: logs, lectures: lectures}
 }
 
 type lockedWriter struct {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
 	"anpei/account"
 	"anpei/certs"
 	"anpei/course"
+	"anpei/lecture"
 )
 
 // TestPagesRender opens every page as every role: an allowed role gets the
@@ -39,6 +41,14 @@ func TestPagesRender(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A live session of the demo trainer for everyone, for the room page.
+		var tr account.User
+		h.gdb.Where("username = ?", "trainer").First(&tr)
+		lv, err := h.lectures.Create(context.Background(), sys, lecture.Input{Title: "页面测试直播", TrainerID: tr.ID, ScheduledAt: h.clock.Now().Add(time.Hour),
+			Minutes: 60, CourseID: c.ID, Capacity: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range h.srv.routes {
 			if !r.Page || r.Path == "/login" {
 				continue
@@ -57,6 +67,8 @@ func TestPagesRender(t *testing.T) {
 				path += "?person=" + itoa(tn.ownPerson)
 			case strings.HasPrefix(path, "/certificates/"):
 				path = strings.ReplaceAll(path, ":id", itoa(cert.ID))
+			case strings.HasPrefix(path, "/live/"):
+				path = strings.ReplaceAll(path, ":id", itoa(lv.ID))
 			case path == "/verify/:number":
 				path = "/verify/" + cert.Number
 			}

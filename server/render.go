@@ -50,9 +50,9 @@ func navFor(p account.Principal) []navItem {
 			navItem{Href: "/people", Label: "人员名单"}, navItem{Href: "/people/import", Label: "名单导入"},
 			navItem{Href: "/enterprises/" + strconv.Itoa(int(p.EnterpriseID)) + "/training", Label: "培训情况"})
 	case account.RoleTrainer:
-		items = append(items, navItem{Href: "/courses", Label: "课程管理"})
+		items = append(items, navItem{Href: "/courses", Label: "课程管理"}, navItem{Href: "/live", Label: "直播课"})
 	case account.RoleLearner:
-		items = append(items, navItem{Href: "/learn", Label: "我的学习"}, navItem{Href: "/courses", Label: "课程"}, navItem{Href: "/exams", Label: "在线考试"},
+		items = append(items, navItem{Href: "/learn", Label: "我的学习"}, navItem{Href: "/courses", Label: "课程"}, navItem{Href: "/live", Label: "直播课"}, navItem{Href: "/exams", Label: "在线考试"},
 			navItem{Href: "/certificates", Label: "我的证书"})
 	}
 	if p.Is(account.RoleAdmin, account.RoleRegulator, account.RoleEnterpriseAdmin) {

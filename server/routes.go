@@ -79,6 +79,7 @@ func (s *Server) register() {
 	s.registerCompliance()
 	s.registerCompliancePages()
 	s.registerNotices()
+	s.registerLive()
 	s.registerCertFiles()
 
 	// pages

@@ -21,6 +21,8 @@ import (
 	"anpei/compliance"
 	"anpei/course"
 	"anpei/exam"
+	"anpei/lecture"
+	"anpei/live"
 	"anpei/media"
 	"anpei/notify"
 	"anpei/pii"
@@ -69,7 +71,11 @@ type Deps struct {
 	Media      *media.Store
 	Keys       *pii.Keyring
 	Notices    *notify.Store
-	Logger     *slog.Logger
+	// Lectures are the live sessions (直播课) and Live the media node that
+	// carries them; without Live the rooms work without audio and video.
+	Lectures *lecture.Store
+	Live     *live.Node
+	Logger   *slog.Logger
 }
 
 // Server holds the Gin engine and everything handlers need.
@@ -85,6 +91,7 @@ type Server struct {
 	// verifyThrottle limits the public certificate lookup per client IP.
 	verifyThrottle *account.Throttle
 	routes         []route
+	liveRooms      *liveRooms
 }
 
 // New builds the server and registers every route. It returns an error
@@ -124,6 +131,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, deps: deps, logger: deps.Logger, pages: pages,
 		throttle:       account.NewThrottle(cfg.LoginEvery, cfg.LoginBurst, cfg.Now),
 		verifyThrottle: account.NewThrottle(cfg.VerifyEvery, cfg.VerifyBurst, cfg.Now)}
+	s.liveRooms = newLiveRooms(s)
 	s.registry, s.metrics = newMetrics(deps.DB)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

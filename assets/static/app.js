@@ -32,7 +32,7 @@
       throw { status: 0, code: 'network', message: '网络连接失败，请检查网络后重试' };
     });
   }
-  window.anpei = { api: api };
+  window.anpei = { api: api, showError: function (f, e) { showError(f, e); }, clearErrors: function (f) { clearErrors(f); } };
 
   // localPath accepts only a path on this site: one leading "/", no
   // backslash or control characters, and it must resolve to this origin.

@@ -79,6 +79,8 @@ const (
 	TypeRemoved     Type = "removed"      // Removal
 	TypeEnded       Type = "ended"        // empty
 	TypeHandRaised  Type = "hand_raised"  // HandUp, to the trainer only
+	TypeChatMuted   Type = "chat_muted"   // Switch: the trainer muted (On) or opened the chat
+	TypeAttendance  Type = "attendance"   // Minutes: the viewer's own credited minutes
 )
 
 // TrainerOnly reports whether only the session's trainer may send t; the
@@ -214,6 +216,15 @@ type HandUp struct {
 	Up     bool   `json:"up"`
 }
 
+// Minutes is what a viewer has been credited for the session so far (Final
+// once the session ended and the ledger holds it).
+type Minutes struct {
+	Credited  int  `json:"credited"`
+	Receiving int  `json:"receiving"`
+	Missed    int  `json:"missed_checks"`
+	Final     bool `json:"final"`
+}
+
 // ErrorData is an error for the browser: a code and a message in Chinese.
 type ErrorData struct {
 	Code    string `json:"code"`
@@ -295,6 +306,10 @@ func payload(t Type, d direction) any {
 	switch t {
 	case TypeWelcome:
 		return &Welcome{}
+	case TypeChatMuted, TypeScreenShare:
+		return &Switch{}
+	case TypeAttendance:
+		return &Minutes{}
 	case TypePinned:
 		return &PinnedMessage{}
 	case TypeViewerCount:

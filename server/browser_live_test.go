@@ -1,0 +1,163 @@
+package server
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
+
+	"anpei/account"
+	"anpei/course"
+	"anpei/db/dbtest"
+	"anpei/demo"
+)
+
+// browserLive starts headless Chromium with a fake camera and microphone
+// against a server with a loopback media node, and returns the trainer's
+// and the learner's browser contexts (separate cookie jars).
+func browserLive(t *testing.T) (*harness, context.Context, context.Context) {
+	t.Helper()
+	path := os.Getenv("ANPEI_TEST_BROWSER")
+	if path == "" {
+		if os.Getenv("ANPEI_TEST_REQUIRE_ALL") == "1" {
+			t.Fatal("ANPEI_TEST_BROWSER is not set but ANPEI_TEST_REQUIRE_ALL=1: the browser suite is mandatory")
+		}
+		t.Skip("ANPEI_TEST_BROWSER not set: browser journeys skipped")
+	}
+	gdb := dbtest.SQLite(t, migrate)
+	h := newHarnessWith(t, gdb, harnessOptions{Live: true, RealTimeCourses: true})
+	h.clock.t = time.Now()
+	seedAccounts := account.NewStore(gdb, account.Options{BcryptCost: bcrypt.MinCost})
+	if err := demo.Seed(context.Background(), gdb, seedAccounts, h.roster); err != nil {
+		t.Fatalf("seed demo: %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	trainer, cancelTrainer := chromedp.NewContext(actx)
+	trainer, cancelTimeout := context.WithTimeout(trainer, 150*time.Second)
+	if err := chromedp.Do(trainer, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	learner, cancelLearner := chromedp.NewContext(trainer, chromedp.WithNewBrowserContext())
+	if err := chromedp.Do(learner, chromedp.EmulateViewport(375, 812)); err != nil {
+		t.Fatalf("open the learner's browser context: %v", err)
+	}
+	t.Cleanup(func() { cancelLearner(); cancelTimeout(); cancelTrainer(); cancelAlloc() })
+	return h, trainer, learner
+}
+
+// TestBrowserLive: the demo trainer schedules a live lecture from the form
+// and goes live with the fake camera; the demo learner on a phone opens
+// the room and the video plays (its size is known and its time runs);
+// chat goes both ways; the trainer's presence check is answered; when the
+// trainer ends the lecture the learner's attendance is credited to the
+// ledger and shown.
+func TestBrowserLive(t *testing.T) {
+	h, tctx, lctx := browserLive(t)
+	base := h.ts.URL
+	ctx := context.Background()
+	sys := account.System()
+	c, err := h.courses.CreateCourse(ctx, sys, course.CourseInput{Title: "重大事故隐患判定标准直播解读", Category: "law"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.courses.AddLesson(ctx, sys, c.ID, course.LessonInput{Title: "导读", Kind: course.KindText, Body: "<p>" + strings.Repeat("安全生产", 100) + "</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.courses.Publish(ctx, sys, c.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	// The trainer schedules it, starting in ten minutes.
+	start := time.Now().Add(10 * time.Minute).In(chinaTime).Format("2006-01-02T15:04")
+	step(t, tctx, "trainer login", loginSteps(base, "trainer", "anpei-demo")...)
+	step(t, tctx, "trainer home", chromedp.WaitVisible(chromedp.CSS(".nav")))
+	step(t, tctx, "nav to live", chromedp.Click(chromedp.CSS(`.nav a[href="/live"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/live/new"]`)))
+	step(t, tctx, "open the form", chromedp.Click(chromedp.CSS(`a[href="/live/new"]`)), chromedp.WaitVisible(chromedp.CSS("#live-form")))
+	step(t, tctx, "submit empty", chromedp.Click(chromedp.CSS(`#live-form button[type="submit"]`)))
+	waitFor(t, tctx, "title error shown", `!!document.querySelector('#l-title[aria-invalid="true"]')`)
+	step(t, tctx, "fill the form",
+		chromedp.SendKeys(chromedp.CSS("#l-title"), "浏览器直播测试"),
+		setInput("#l-at", start),
+		setSelect("#l-course", strconv.Itoa(int(c.ID))),
+		chromedp.Click(chromedp.CSS(`#live-form button[type="submit"]`)))
+	waitFor(t, tctx, "room page", `!!document.getElementById('live-room') && document.getElementById('live-room').dataset.role === 'trainer'`)
+	sessionID, err := chromedp.Run(tctx, chromedp.Evaluate[string](`document.getElementById('live-room').dataset.session`))
+	if err != nil || sessionID == "" {
+		t.Fatalf("session id: %q %v", sessionID, err)
+	}
+	waitFor(t, tctx, "trainer joined", `document.getElementById('lv-conn').textContent === '已加入'`)
+	step(t, tctx, "go live", chromedp.Click(chromedp.CSS("#lv-go")))
+	waitFor(t, tctx, "trainer preview", `document.getElementById('lv-main').videoWidth > 0`)
+	waitFor(t, tctx, "published", `document.getElementById('lv-conn').textContent === '已连接'`)
+
+	// The learner opens the room from the list; the video plays.
+	step(t, lctx, "learner login", loginSteps(base, "learner", "anpei-demo")...)
+	step(t, lctx, "learner home", chromedp.WaitVisible(chromedp.CSS(".nav")))
+	step(t, lctx, "learner's live list", chromedp.Navigate(base+"/live"), chromedp.WaitVisible(chromedp.CSS(`[data-live="`+sessionID+`"]`)))
+	step(t, lctx, "enter the room", chromedp.Click(chromedp.CSS(`[data-live="`+sessionID+`"] a.btn`)))
+	waitFor(t, lctx, "viewer room", `!!document.getElementById('live-room') && document.getElementById('live-room').dataset.role === 'viewer'`)
+	waitFor(t, lctx, "video arrives", `document.getElementById('lv-main').videoWidth > 0`)
+	t0, err := chromedp.Run(lctx, chromedp.Evaluate[float64](`document.getElementById('lv-main').currentTime`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, lctx, "video plays on", `document.getElementById('lv-main').currentTime > `+strconv.FormatFloat(t0+1.5, 'f', 2, 64))
+	keep(t, lctx, "live-viewer")
+	waitFor(t, tctx, "trainer sees the viewer", `document.querySelectorAll('#lv-viewers li[data-person]').length === 1`)
+
+	// Chat both ways.
+	step(t, lctx, "learner says hello", chromedp.SendKeys(chromedp.CSS("#lv-text"), "老师好"), chromedp.Click(chromedp.CSS(`#lv-say button[type="submit"]`)))
+	waitFor(t, tctx, "trainer reads it", `Array.prototype.some.call(document.querySelectorAll('#lv-chat li'), function (li) { return li.textContent.indexOf('老师好') >= 0; })`)
+	step(t, tctx, "trainer answers", chromedp.SendKeys(chromedp.CSS("#lv-text"), "大家好，我们开始"), chromedp.Click(chromedp.CSS(`#lv-say button[type="submit"]`)))
+	waitFor(t, lctx, "learner reads it", `Array.prototype.some.call(document.querySelectorAll('#lv-chat li.is-trainer'), function (li) { return li.textContent.indexOf('大家好，我们开始') >= 0; })`)
+
+	// The presence check.
+	step(t, tctx, "presence check", chromedp.Click(chromedp.CSS("#lv-check-now")))
+	waitFor(t, lctx, "check dialog", `document.getElementById('lv-check').open`)
+	step(t, lctx, "sign in", chromedp.Click(chromedp.CSS("#lv-check-ok")))
+	waitFor(t, lctx, "dialog closed", `!document.getElementById('lv-check').open`)
+	var answers int64
+	for deadline := time.Now().Add(5 * time.Second); answers == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		h.gdb.Table("lecture_check_answers").Count(&answers)
+	}
+	if answers != 1 {
+		t.Fatalf("presence answers stored: %d", answers)
+	}
+	keep(t, tctx, "live-trainer")
+
+	// Let some receiving time pass, then end; the learner is credited.
+	time.Sleep(3 * time.Second)
+	step(t, tctx, "end", chromedp.Evaluate[chromedp.Void](`window.confirm = function () { return true; }`), chromedp.Click(chromedp.CSS("#lv-end")))
+	waitFor(t, lctx, "learner sees the end", `document.getElementById('lv-status').dataset.status === 'ended'`)
+	waitFor(t, lctx, "attendance shown", `!!document.getElementById('lv-credited')`)
+	var creditedMS int64
+	h.gdb.Table("training_credits").Select("COALESCE(SUM(ms), 0)").Where("session_id LIKE ?", "live-"+sessionID+"-%").Scan(&creditedMS)
+	if creditedMS < 3000 {
+		t.Fatalf("the ledger credits the learner %d ms of the lecture", creditedMS)
+	}
+	keep(t, lctx, "live-ended")
+}

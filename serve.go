@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -112,7 +113,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("live media node: %w", err)
 	}
 	defer node.Close()
-	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies || s.tls(), MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL},
+	srv, err := server.New(server.Config{Demo: isDemo, TrustedProxies: s.proxies(), SecureCookies: s.SecureCookies || s.tls(), MaxMedia: s.MaxUploadMB << 20, PublicURL: s.PublicURL,
+		Recordings: filepath.Join(s.Data, "recordings")},
 		server.Deps{DB: a.db, Accounts: a.accounts, Roster: a.roster, Courses: a.courses, Exams: a.exams, Certs: a.certs, Signer: a.signer, Media: a.media,
 			Keys: a.keys, Notices: a.notices, Compliance: a.compliance, Lectures: a.lectures, Live: node, Logger: log})
 	if err != nil {

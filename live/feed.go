@@ -108,6 +108,9 @@ func (l *layer) read(remote *webrtc.TrackRemote) {
 		l.packets.Add(1)
 		l.feed.room.node.stats.packetsIn.Add(1)
 		l.feed.forward(l, p)
+		if rr := l.feed.room.rec.Load(); rr != nil {
+			rr.write(l, h, data)
+		}
 	}
 }
 
@@ -195,6 +198,9 @@ func (f *feed) removeLayer(l *layer) {
 		if d.target == l || d.target == nil {
 			d.target = f.pick(d)
 		}
+	}
+	if rr := f.room.rec.Load(); rr != nil {
+		go rr.layerGone(l) // takes f.mu itself
 	}
 }
 

@@ -68,6 +68,7 @@ type testPublisher struct {
 	audio    *webrtc.TrackLocalStaticRTP
 	keyEvery int // frames between key frames
 	h264     bool
+	realVP8  bool // frames start with a real VP8 frame header
 	wantKey  atomic.Bool
 	plis     atomic.Int64
 	nacks    atomic.Int64
@@ -86,11 +87,24 @@ func startPublisher(t *testing.T, room *Room, tag byte, keyEvery int, seqStart u
 // startCodecPublisher starts a publisher whose video is VP8 or H.264.
 func startCodecPublisher(t *testing.T, room *Room, mime string, tag byte, keyEvery int, seqStart uint16) *testPublisher {
 	t.Helper()
+	return newTestPublisher(t, room, mime, tag, keyEvery, seqStart, false)
+}
+
+// startRecordablePublisher starts a VP8 publisher whose frames carry real
+// VP8 frame headers (key frames with the start code and a size), as a
+// recorder needs them.
+func startRecordablePublisher(t *testing.T, room *Room, keyEvery int) *testPublisher {
+	t.Helper()
+	return newTestPublisher(t, room, webrtc.MimeTypeVP8, 'R', keyEvery, 100, true)
+}
+
+func newTestPublisher(t *testing.T, room *Room, mime string, tag byte, keyEvery int, seqStart uint16, real bool) *testPublisher {
+	t.Helper()
 	pc, err := clientAPI(t).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &testPublisher{pc: pc, tag: tag, keyEvery: keyEvery, stop: make(chan struct{}), seq: seqStart, ts: uint32(seqStart) * 7919}
+	p := &testPublisher{pc: pc, tag: tag, keyEvery: keyEvery, stop: make(chan struct{}), seq: seqStart, ts: uint32(seqStart) * 7919, realVP8: real}
 	p.video, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: mime}, "cam", "trainer")
 	p.h264 = mime == webrtc.MimeTypeH264
 	p.audio, _ = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}, "mic", "trainer")
@@ -176,6 +190,9 @@ func (p *testPublisher) run() {
 				if p.h264 {
 					payload = synthH264(key, i == 0)
 				}
+				if p.realVP8 {
+					payload = realVP8(key, i == 0)
+				}
 				if p.video.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: p.seq, Timestamp: p.ts, Marker: i == framePackets-1}, Payload: payload}) == nil {
 					p.sent.Add(1)
 				}
@@ -193,6 +210,26 @@ func synthH264(key, first bool) []byte {
 	}
 	b := make([]byte, 300)
 	b[0], b[1] = 0x7c, 0x01
+	return b
+}
+
+// realVP8 is a packet of a VP8 frame whose first packet starts with the
+// frame header a decoder reads: the frame tag and, for a key frame, the
+// start code and a 640×360 size.
+func realVP8(key, first bool) []byte {
+	b := make([]byte, 400)
+	if !first {
+		return b // descriptor 0x00: a continuation
+	}
+	b[0] = 0x10 // S=1, PID=0
+	if key {
+		b[1], b[2], b[3] = 0x10, 0x02, 0x00 // key frame, version 0, shown
+		b[4], b[5], b[6] = 0x9d, 0x01, 0x2a
+		binary.LittleEndian.PutUint16(b[7:], 640)
+		binary.LittleEndian.PutUint16(b[9:], 360)
+	} else {
+		b[1], b[2], b[3] = 0x11, 0x02, 0x00 // inter frame
+	}
 	return b
 }
 

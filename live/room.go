@@ -70,6 +70,9 @@ type Room struct {
 	id    string
 	feeds [numSlots]*feed
 
+	// rec, when set, records the published tracks (recording.go).
+	rec atomic.Pointer[roomRecorder]
+
 	mu      sync.Mutex // guards the fields below
 	pub     *Publisher
 	viewers map[string]*Viewer
@@ -226,6 +229,9 @@ func (r *Room) Close() {
 	}
 	if pub != nil {
 		pub.close("closed")
+	}
+	if _, err := r.StopRecording(); err != nil && r.node.cfg.Logf != nil {
+		r.node.cfg.Logf("live: room %s: %v", r.id, err)
 	}
 	r.node.forget(r)
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"anpei/course"
 	"anpei/db/dbtest"
 	"anpei/demo"
+	"anpei/live/record"
+	"anpei/media"
 )
 
 // browserLive starts headless Chromium with a fake camera and microphone
@@ -160,4 +163,39 @@ func TestBrowserLive(t *testing.T) {
 		t.Fatalf("the ledger credits the learner %d ms of the lecture", creditedMS)
 	}
 	keep(t, lctx, "live-ended")
+
+	// The recording: the camera with the microphone, as WebM.
+	var manifest string
+	for deadline := time.Now().Add(10 * time.Second); manifest == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		h.gdb.Table("lecture_sessions").Select("recording").Where("id = ?", sessionID).Scan(&manifest)
+	}
+	if manifest == "" {
+		t.Fatal("the session has no recording")
+	}
+	m, err := record.ReadManifest(filepath.Dir(manifest))
+	if err != nil || !m.Complete || len(m.Segments) == 0 {
+		t.Fatalf("recording manifest = %+v, %v", m, err)
+	}
+	cam := m.Segments[0]
+	if cam.Kind != record.Camera || len(cam.Tracks) != 2 {
+		t.Fatalf("camera segment = %+v", cam)
+	}
+	for _, tr := range cam.Tracks {
+		if tr.Frames < 10 {
+			t.Errorf("recorded %s track has %d frames", tr.Type, tr.Frames)
+		}
+	}
+	f, err := os.Open(filepath.Join(filepath.Dir(manifest), cam.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := media.Inspect(f, st.Size())
+	if err != nil || info.MIME != "video/webm" || info.Duration < 2*time.Second {
+		t.Fatalf("the recording as a lesson file: %+v, %v", info, err)
+	}
 }

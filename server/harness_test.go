@@ -161,7 +161,11 @@ func newHarnessWith(t testing.TB, gdb *gorm.DB, o harnessOptions) *harness {
 		}
 		t.Cleanup(func() { node.Close() })
 	}
-	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10, VerifyBurst: o.VerifyBurst},
+	recordings := ""
+	if o.Live {
+		recordings = filepath.Join(t.TempDir(), "recordings")
+	}
+	srv, err := New(Config{Now: clk.Now, LoginEvery: time.Minute, LoginBurst: 10, VerifyBurst: o.VerifyBurst, Recordings: recordings},
 		Deps{DB: gdb, Accounts: as, Roster: rs, Courses: cs, Exams: es, Certs: certStore, Signer: signer, Media: ms, Keys: keys, Logger: log, Compliance: compStore,
 			Notices: notices, Lectures: lectures, Live: node})
 	if err != nil {

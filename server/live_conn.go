@@ -429,6 +429,7 @@ func (c *liveConn) publish(ctx context.Context, msgID uint64, offer string) erro
 			c.room.mu.Lock()
 			c.room.publisher = pub
 			c.room.mu.Unlock()
+			c.room.startRecording()
 		}
 	}
 	if err != nil {

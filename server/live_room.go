@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"errors"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -131,7 +133,40 @@ func (r *liveRoom) close(why string) {
 		c.closeAfterFlush()
 	}
 	if r.media != nil {
+		r.finishRecording()
 		r.media.Close()
+	}
+}
+
+// startRecording records the room's media into a new directory under the
+// server's recordings directory (when set); a room already recording goes
+// on.
+func (r *liveRoom) startRecording() {
+	dir := r.h.s.cfg.Recordings
+	if dir == "" || r.media == nil {
+		return
+	}
+	sub := filepath.Join(dir, "lecture-"+strconv.FormatUint(uint64(r.id), 10)+"-"+time.Now().UTC().Format("20060102T150405"))
+	if err := r.media.Record(sub); err != nil && !errors.Is(err, live.ErrRecording) {
+		r.h.s.logger.Error("live: start recording", "session", r.id, "err", err)
+	}
+}
+
+// finishRecording closes the recording's files and stores where its
+// manifest is on the session.
+func (r *liveRoom) finishRecording() {
+	path, err := r.media.StopRecording()
+	if err != nil {
+		r.h.s.logger.Error("live: finish recording", "session", r.id, "err", err)
+		return
+	}
+	if path == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.h.s.deps.Lectures.SetRecording(ctx, r.id, path); err != nil {
+		r.h.s.logger.Error("live: store the recording's place", "session", r.id, "err", err)
 	}
 }
 

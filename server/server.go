@@ -51,6 +51,9 @@ type Config struct {
 	// PublicURL is where people reach anpei (for certificate QR codes);
 	// empty = the scheme and host of each request.
 	PublicURL string
+	// Recordings is the directory live lectures are recorded into (one
+	// directory per session start); empty = not recorded.
+	Recordings string
 	// VerifyEvery and VerifyBurst throttle the public certificate lookup
 	// per client IP (default one every 2 s, bursts of 30).
 	VerifyEvery time.Duration

@@ -161,6 +161,10 @@ func TestLiveSessionsAPI(t *testing.T) {
 		if res := f.learner.do("GET", "/api/v1/live/sessions", nil); res.status != 200 || json.Unmarshal([]byte(res.body), &list) != nil || list.Total != 1 {
 			t.Fatalf("the learner's sessions: %d %s", res.status, res.body)
 		}
+		// The learner's plan page shows it.
+		if res := f.learner.do("GET", "/learn", nil); res.status != 200 || !strings.Contains(res.body, `data-live="`+itoa(f.session)+`"`) {
+			t.Errorf("the learner's /learn does not list the live session: %d", res.status)
+		}
 		if res := f.learner.do("GET", "/api/v1/live/sessions/"+itoa(f.session)+"/attendance.xlsx", nil); res.status != 403 {
 			t.Errorf("a learner downloading the attendance report: %d", res.status)
 		}

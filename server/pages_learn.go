@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,6 +13,7 @@ import (
 	"anpei/course"
 	"anpei/fault"
 	"anpei/hours"
+	"anpei/lecture"
 )
 
 // registerLearnPages registers the learner's pages: 我的学习, the course
@@ -44,6 +46,9 @@ type learnData struct {
 	// Excluded says in sentences what time was not credited and why;
 	// paused time is left out (nothing was refused).
 	Excluded []string
+	// Live are the live lectures for the learner running now or starting
+	// within a week.
+	Live []lecture.View
 }
 
 // statusTone is the colour of a requirement's status: green done, amber
@@ -92,6 +97,12 @@ func (s *Server) learnPage(c *gin.Context) {
 	for _, e := range sum.Excluded {
 		if e.Reason != course.ReasonPaused {
 			d.Excluded = append(d.Excluded, e.Message)
+		}
+	}
+	if s.deps.Lectures != nil {
+		if d.Live, err = s.deps.Lectures.Upcoming(ctx, p, 7*24*time.Hour); err != nil {
+			s.renderErr(c, err)
+			return
 		}
 	}
 	s.render(c, http.StatusOK, "learn", "我的学习", d)

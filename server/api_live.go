@@ -33,6 +33,8 @@ func (s *Server) registerLive() {
 		Summary: "直播出勤报表（Excel；身份证号只显示脱敏号码）"}, s.liveAttendanceXLSX)
 	s.handle(route{Method: "GET", Path: "/api/v1/live/:id/ws", Access: anyone,
 		Summary: "直播间信令 WebSocket（会话 Cookie 认证，校验 Origin；协议见 live/signal）"}, s.liveSocket)
+	s.handle(route{Method: "GET", Path: "/api/v1/lessons/:id/overlays/:n", Access: anyone,
+		Summary: "直播回放课时的第 n 段屏幕共享录像（支持 Range；与课时视频按偏移同步播放）"}, s.lessonOverlay)
 	s.handle(route{Method: "GET", Path: "/live", Access: anyone, Page: true}, s.livePage)
 	s.handle(route{Method: "GET", Path: "/live/new", Access: hosts, Page: true}, s.liveNewPage)
 	s.handle(route{Method: "GET", Path: "/live/:id", Access: anyone, Page: true}, s.liveRoomPage)

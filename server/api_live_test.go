@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"anpei/course"
 	"anpei/demo"
 	"anpei/lecture"
+	"anpei/live/record"
 	"anpei/live/signal"
 )
 
@@ -298,6 +301,77 @@ func TestLiveSocket(t *testing.T) {
 		gdb.Table("lecture_sessions").Select("status").Where("id = ?", f.session).Scan(&st)
 		if st != string(lecture.StatusEnded) {
 			t.Fatalf("status after end = %q", st)
+		}
+	})
+}
+
+// TestLiveReplay: a finished recording becomes a video lesson in the
+// linked course's draft (the trainer is told), its screen shares are
+// served in step to whoever may open the lesson, and the published lesson
+// page plays them over the camera.
+func TestLiveReplay(t *testing.T) {
+	eachDB(t, func(t *testing.T, gdb *gorm.DB) {
+		f := newLiveFixture(t, gdb, harnessOptions{Live: true})
+		ctx := context.Background()
+		// A recording as live/record leaves it: the camera file and one
+		// screen share that starts 12 s into it.
+		dir := filepath.Join(t.TempDir(), "rec")
+		os.MkdirAll(dir, 0o750)
+		webm, err := os.ReadFile(filepath.Join("..", "demo", "data", "media", "hazard-intro.webm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		screen := webm // the demo clip stands in for both files
+		os.WriteFile(filepath.Join(dir, "camera-001.webm"), webm, 0o600)
+		os.WriteFile(filepath.Join(dir, "screen-001.webm"), screen, 0o600)
+		m := record.Manifest{Version: 1, Complete: true, Segments: []record.SegmentInfo{
+			{Kind: record.Camera, File: "camera-001.webm", StartMS: 3000, DurationMS: 90000},
+			{Kind: record.Screen, File: "screen-001.webm", StartMS: 15000, DurationMS: 30000}}}
+		b, _ := json.Marshal(m)
+		path := filepath.Join(dir, record.ManifestFile)
+		os.WriteFile(path, b, 0o600)
+
+		if err := f.h.srv.makeReplay(ctx, f.session, path); err != nil {
+			t.Fatal(err)
+		}
+		// The draft has the replay lesson; the trainer has a notice.
+		var tu account.User
+		gdb.Where("username = ?", "trainer").First(&tu)
+		var notices int64
+		gdb.Table("notices").Where("user_id = ? AND kind = ?", tu.ID, "live_replay").Count(&notices)
+		if notices != 1 {
+			t.Fatalf("notices to the trainer: %d", notices)
+		}
+		if _, err := f.h.courses.Publish(ctx, account.System(), f.course); err != nil {
+			t.Fatal(err)
+		}
+		cv, err := f.h.courses.Course(ctx, account.System(), f.course, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var replay uint
+		for _, l := range cv.Lessons {
+			if strings.HasPrefix(l.Title, "直播回放：") {
+				replay = l.ID
+			}
+		}
+		if replay == 0 {
+			t.Fatalf("no replay lesson in %+v", cv.Lessons)
+		}
+		// The lesson page plays the screen share 12 s into the camera.
+		page := f.learner.do("GET", "/lessons/"+itoa(replay), nil)
+		if page.status != 200 || !strings.Contains(page.body, "data-overlays=") || !strings.Contains(page.body, "offset_ms&#34;:12000") {
+			t.Fatalf("replay lesson page: %d, overlays missing", page.status)
+		}
+		res := f.learner.do("GET", "/api/v1/lessons/"+itoa(replay)+"/overlays/0", nil)
+		if res.status != 200 || res.header.Get("Content-Type") != "video/webm" || len(res.body) != len(screen) {
+			t.Fatalf("overlay: %d %s %d bytes", res.status, res.header.Get("Content-Type"), len(res.body))
+		}
+		if res := f.learner.do("GET", "/api/v1/lessons/"+itoa(replay)+"/overlays/1", nil); res.status != 404 {
+			t.Fatalf("a screen share that is not there: %d", res.status)
+		}
+		if res := f.h.anon().do("GET", "/api/v1/lessons/"+itoa(replay)+"/overlays/0", nil); res.status != 401 {
+			t.Fatalf("an overlay signed out: %d", res.status)
 		}
 	})
 }

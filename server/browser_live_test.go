@@ -198,4 +198,35 @@ func TestBrowserLive(t *testing.T) {
 	if err != nil || info.MIME != "video/webm" || info.Duration < 2*time.Second {
 		t.Fatalf("the recording as a lesson file: %+v, %v", info, err)
 	}
+
+	// It became a replay lesson of the course's draft; once the course is
+	// published the learner plays it.
+	var replay uint
+	for deadline := time.Now().Add(20 * time.Second); replay == 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		h.gdb.Table("lessons").Select("id").Where("title LIKE ? AND media_sha <> ''", "直播回放：%").Order("id DESC").Limit(1).Scan(&replay)
+	}
+	if replay == 0 {
+		for _, line := range strings.Split(h.logs.String(), "\n") {
+			if strings.Contains(line, "replay") {
+				t.Log(line)
+			}
+		}
+		t.Fatal("no replay lesson was made from the recording")
+	}
+	if _, err := h.courses.Publish(ctx, sys, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	cv, err := h.courses.Course(ctx, sys, c.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range cv.Lessons {
+		if strings.HasPrefix(l.Title, "直播回放：") {
+			replay = l.ID
+		}
+	}
+	step(t, lctx, "open the replay", chromedp.Navigate(base+"/lessons/"+strconv.Itoa(int(replay))), chromedp.WaitVisible(chromedp.CSS("#pl-video")))
+	step(t, lctx, "play the replay", chromedp.Evaluate[chromedp.Void](`document.getElementById('pl-video').muted = true; document.getElementById('pl-video').play()`))
+	waitFor(t, lctx, "replay plays", `document.getElementById('pl-video').videoWidth > 0 && document.getElementById('pl-video').currentTime > 0.5`)
+	keep(t, lctx, "live-replay")
 }

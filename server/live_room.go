@@ -43,6 +43,7 @@ type liveRoom struct {
 	lastCheck uint // the newest presence check sent
 	count     int  // the viewer count last sent
 	ended     bool
+	ending    bool // the session ended: its recording becomes the replay
 	done      chan struct{}
 }
 
@@ -122,6 +123,7 @@ func (r *liveRoom) close(why string) {
 	// idle room only closes the sockets: the browsers reconnect (to this
 	// server once it is back, or to another).
 	final := why == "ended" || why == "cancelled"
+	r.ending = why == "ended"
 	ended := mustEncode(signal.Message{Type: signal.TypeEnded})
 	for _, c := range conns {
 		if why == "ended" && c.seat.Role == lecture.RoleViewer {
@@ -167,6 +169,10 @@ func (r *liveRoom) finishRecording() {
 	defer cancel()
 	if err := r.h.s.deps.Lectures.SetRecording(ctx, r.id, path); err != nil {
 		r.h.s.logger.Error("live: store the recording's place", "session", r.id, "err", err)
+		return
+	}
+	if r.ending {
+		r.h.s.replayLater(r.id, path)
 	}
 }
 

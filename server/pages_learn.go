@@ -192,6 +192,9 @@ func (s *Server) coursePage(c *gin.Context) {
 
 // lessonPageData is the player page.
 type lessonPageData struct {
+	// Overlays are the screen shares of a live lecture's replay, played
+	// over the video in sync.
+	Overlays    []overlay
 	L           course.Lesson
 	KindLabel   string
 	CourseID    uint
@@ -234,6 +237,7 @@ func (s *Server) lessonPage(c *gin.Context) {
 	case course.KindVideo, course.KindDocument:
 		if l.MediaSHA != "" {
 			d.MediaURL = "/api/v1/lessons/" + strconv.FormatUint(uint64(l.ID), 10) + "/media"
+			d.Overlays = s.replayOverlays(c.Request.Context(), l)
 		}
 	}
 	// The course around the lesson: its title, the neighbours, and what the

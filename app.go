@@ -64,7 +64,7 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 	if s.PIIKey != "" {
 		keys, err = pii.FromSecret(s.PIIKey)
 	} else {
-		keys, err = pii.LoadOrCreate(s.Data)
+		keys, err = pii.LoadOrCreate(s.keysDir())
 	}
 	if err != nil {
 		db.Close(gdb)
@@ -112,11 +112,11 @@ func openApp(ctx context.Context, s settings, log *slog.Logger) (*app, error) {
 		db.Close(gdb)
 		return nil, fmt.Errorf("compliance rules: %w", err)
 	}
-	if a.signer, err = signing.LoadOrCreate(filepath.Join(s.Data, "cert-keys")); err != nil {
+	if a.signer, err = signing.LoadOrCreate(filepath.Join(s.keysDir(), "cert-keys")); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("certificate signing keys: %w", err)
 	}
-	if a.media, err = media.NewStore(filepath.Join(s.Data, "uploads")); err != nil {
+	if a.media, err = media.NewStore(s.uploadsDir()); err != nil {
 		db.Close(gdb)
 		return nil, fmt.Errorf("uploads directory: %w", err)
 	}

@@ -63,6 +63,9 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "已写入备份 %s：%s 数据库（结构版本 %d，%d 张表，%d 行）及 %d 个文件，共 %s，用时 %v\nbackup written: %s (%s, schema %d, %d tables, %d rows, %d entries, %d bytes, %v)\n",
 		*out, dialect, m.SchemaVersion, len(m.Tables), rows, len(m.Files), humanBytes(size), time.Since(began).Round(time.Millisecond),
 		*out, dialect, m.SchemaVersion, len(m.Tables), rows, len(m.Files), size, time.Since(began).Round(time.Millisecond))
+	if out := s.outsideData(); len(out) > 0 {
+		fmt.Fprintf(stdout, "注意：%s 不在 --data 中，未写入备份；请另行备份这些共享目录。\nnote: %s outside --data, not in the archive; back them up separately.\n", strings.Join(out, "、"), strings.Join(out, ", "))
+	}
 	if m.PIIKey == "setting" {
 		fmt.Fprintln(stdout, "注意：证件号码密钥来自 --pii-key/ANPEI_PII_KEY，未写入备份；请另行妥善保管该密钥，恢复时需要它。\nnote: the ID-number key is a setting and is not in the archive; keep it safe, restoring needs it.")
 	}

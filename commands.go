@@ -94,7 +94,7 @@ func piiCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if s.PIIKey != "" {
 			return usageError{"the key comes from --pii-key/ANPEI_PII_KEY and cannot be rotated in place; use the key file in --data"}
 		}
-		v, err := a.keys.Rotate(s.Data)
+		v, err := a.keys.Rotate(s.keysDir())
 		if err != nil {
 			return err
 		}

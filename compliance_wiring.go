@@ -33,39 +33,30 @@ func (a *app) newCompliance(ctx context.Context, requireVerified bool) (*complia
 		Source: fromroster.ComplianceSource(a.roster, a.courses, a.certs)}), nil
 }
 
-// evaluateCompliance re-evaluates everyone at start and then every day
-// just after midnight (China time), stores the month-end snapshot when a
-// month has ended, and logs what it did.
-func evaluateCompliance(ctx context.Context, a *app, log *slog.Logger) {
+// evaluateCompliance re-evaluates everyone, then sends the weekly to-do
+// notices and stores the month-end snapshot when a month has ended, and
+// logs what it did. startJobs runs it once a day (China time) on one node;
+// a failed evaluation is tried again, the notices and the snapshot the
+// next day (each is once per week or month by its own key).
+func evaluateCompliance(ctx context.Context, a *app, now time.Time, log *slog.Logger) error {
 	cs := a.compliance
-	for {
-		now := time.Now()
-		rep, err := cs.Refresh(ctx, now)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("evaluate compliance", "err", err)
-		case err == nil:
-			log.Info("evaluated compliance", "as_of", rep.AsOf.Format("2006-01-02"), "people", rep.People, "on_duty", rep.Evaluated,
-				"non_compliant", rep.Tally.NonCompliant, "major_hazards", rep.Tally.Major, "took", rep.Took.Round(time.Millisecond).String())
-			if n, err := a.remindEnterprises(ctx, now); err != nil {
-				log.Warn("compliance to-do notices", "err", err)
-			} else if n > 0 {
-				log.Info("sent compliance to-do notices", "notices", n)
-			}
-			if month, err := cs.SnapshotDue(ctx, now); err != nil {
-				log.Warn("month-end snapshot", "err", err)
-			} else if month != "" {
-				log.Info("stored the month-end snapshot", "month", month)
-			}
-		}
-		china := now.In(time.FixedZone("CST", 8*3600))
-		next := time.Date(china.Year(), china.Month(), china.Day()+1, 0, 5, 0, 0, china.Location())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Until(next)):
-		}
+	rep, err := cs.Refresh(ctx, now)
+	if err != nil {
+		return err
 	}
+	log.Info("evaluated compliance", "as_of", rep.AsOf.Format("2006-01-02"), "people", rep.People, "on_duty", rep.Evaluated,
+		"non_compliant", rep.Tally.NonCompliant, "major_hazards", rep.Tally.Major, "took", rep.Took.Round(time.Millisecond).String())
+	if n, err := a.remindEnterprises(ctx, now); err != nil {
+		log.Warn("compliance to-do notices", "err", err)
+	} else if n > 0 {
+		log.Info("sent compliance to-do notices", "notices", n)
+	}
+	if month, err := cs.SnapshotDue(ctx, now); err != nil {
+		log.Warn("month-end snapshot", "err", err)
+	} else if month != "" {
+		log.Info("stored the month-end snapshot", "month", month)
+	}
+	return nil
 }
 
 // remindEnterprises tells each enterprise admin, once a week, how many of

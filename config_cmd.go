@@ -18,6 +18,7 @@ import (
 
 	"anpei/certs"
 	"anpei/db"
+	"anpei/jobs"
 	"anpei/pii"
 )
 
@@ -216,6 +217,15 @@ func (s *settings) check(now time.Time) (problems, notes []string) {
 	}
 	if s.MaxHeaderKB < 1 || s.MaxHeaderKB > 1024 {
 		bad("max_header_kb", "应在 1 到 1024 之间 / must be 1 to 1024 KiB, not %d", s.MaxHeaderKB)
+	}
+	if s.NodeName != "" {
+		if err := jobs.CheckNode(s.NodeName); err != nil {
+			bad("node_name", "%v", err)
+		}
+	}
+	if out := s.outsideData(); len(out) > 0 {
+		notes = append(notes, fmt.Sprintf("%s 不在 data 目录中，anpei backup 不会备份它们，请另行备份（共享存储）/ outside data, not in `anpei backup` archives: back them up with the shared storage",
+			strings.Join(out, "、")))
 	}
 	return problems, notes
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"time"
 
 	"anpei/lecture"
 	"anpei/live"
@@ -76,28 +75,24 @@ func splitList(s string) []string {
 	return out
 }
 
-// sweepLectures ends, every minute, the live sessions left running an hour
-// past their planned end (crediting their viewers), and sends the in-app
-// reminders of sessions starting within two hours; each happens once,
-// however many servers sweep.
-func sweepLectures(ctx context.Context, ls *lecture.Store, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		if n, err := ls.EndOverdue(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("end overdue live sessions", "err", err)
-		} else if n > 0 {
-			log.Info("ended overdue live sessions", "sessions", n)
-		}
-		if n, err := ls.Remind(ctx, 0); err != nil && ctx.Err() == nil {
-			log.Warn("live session reminders", "err", err)
-		} else if n > 0 {
-			log.Info("sent live session reminders", "notices", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// sweepLectures ends the live sessions left running an hour past their
+// planned end (crediting their viewers), and sends the in-app reminders of
+// sessions starting within two hours; each happens once, however many
+// servers sweep. startJobs runs it every minute on one node at a time.
+func sweepLectures(ctx context.Context, ls *lecture.Store, log *slog.Logger) error {
+	ended, err := ls.EndOverdue(ctx)
+	if err != nil {
+		return fmt.Errorf("end overdue live sessions: %w", err)
 	}
+	if ended > 0 {
+		log.Info("ended overdue live sessions", "sessions", ended)
+	}
+	sent, err := ls.Remind(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("live session reminders: %w", err)
+	}
+	if sent > 0 {
+		log.Info("sent live session reminders", "notices", sent)
+	}
+	return nil
 }

@@ -149,14 +149,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "dialect", a.dialect)
 
-	go purgeSessions(ctx, a.accounts, log)
-	go gradeDueAttempts(ctx, a.exams, log)
-	go issueDueCertificates(ctx, a.certs, log)
-	go remindCertificates(ctx, a.notices, log)
-	go evaluateCompliance(ctx, a, log)
-	go sweepLectures(ctx, a.lectures, log)
+	// The background jobs, each done once across the servers sharing the
+	// database (jobs_wiring.go); the key file is reloaded on every node.
+	if err := startJobs(ctx, a, s.NodeName, log); err != nil {
+		return err
+	}
 	if s.PIIKey == "" {
-		go reloadKeys(ctx, a, s.Data, log)
+		go reloadKeys(ctx, a, s.keysDir(), log)
 	}
 	go reloadOnHangup(ctx, hup, tlsCerts, log)
 	errc := make(chan error, 1)
@@ -214,64 +213,36 @@ func displayAddr(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// purgeSessions deletes expired sessions every hour until ctx ends.
-func purgeSessions(ctx context.Context, accounts *account.Store, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := accounts.PurgeExpired(ctx); err != nil {
-				log.Warn("purge sessions", "err", err)
-			}
-		}
+// purgeSessions deletes expired sessions (hourly, on one node: see
+// startJobs).
+func purgeSessions(ctx context.Context, accounts *account.Store, log *slog.Logger) error {
+	n, err := accounts.PurgeExpired(ctx)
+	if err == nil && n > 0 {
+		log.Info("purged expired sessions", "sessions", n)
 	}
+	return err
 }
 
-// gradeDueAttempts grades, at start and every 15 s, the exam attempts
-// whose time ran out unsubmitted, also those of before a restart (the
-// deadlines are in the database).
-func gradeDueAttempts(ctx context.Context, exams *exam.Store, log *slog.Logger) {
-	t := time.NewTicker(15 * time.Second)
-	defer t.Stop()
-	for {
-		n, err := exams.ExpireDue(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("grade due exam attempts", "err", err)
-		case n > 0:
-			log.Info("graded exam attempts whose time ran out", "attempts", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// gradeDueAttempts grades the exam attempts whose time ran out
+// unsubmitted, also those of before a restart (the deadlines are in the
+// database); startJobs runs it every 15 s on one node at a time.
+func gradeDueAttempts(ctx context.Context, exams *exam.Store, log *slog.Logger) error {
+	n, err := exams.ExpireDue(ctx)
+	if err == nil && n > 0 {
+		log.Info("graded exam attempts whose time ran out", "attempts", n)
 	}
+	return err
 }
 
-// issueDueCertificates issues, at start and every 5 minutes, what passed
-// exam attempts earned and did not get at grading time (a crash between
-// grading and issuance, or hours done only later).
-func issueDueCertificates(ctx context.Context, cs *certs.Store, log *slog.Logger) {
-	t := time.NewTicker(5 * time.Minute)
-	defer t.Stop()
-	for {
-		n, err := cs.IssueDue(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("issue due certificates", "err", err)
-		case n > 0:
-			log.Info("issued certificates earned earlier", "certificates", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// issueDueCertificates issues what passed exam attempts earned and did not
+// get at grading time (a crash between grading and issuance, or hours done
+// only later); startJobs runs it every 5 minutes on one node at a time.
+func issueDueCertificates(ctx context.Context, cs *certs.Store, log *slog.Logger) error {
+	n, err := cs.IssueDue(ctx)
+	if err == nil && n > 0 {
+		log.Info("issued certificates earned earlier", "certificates", n)
 	}
+	return err
 }
 
 // reloadKeys picks up, every 30 s, an ID-number key added by `anpei pii

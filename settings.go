@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,15 @@ type settings struct {
 	// Live is the live lectures' media node (live_wiring.go).
 	Live liveSettings
 
+	// Several app servers on one database (jobs_wiring.go): NodeName names
+	// this process in the job tables (empty = host name and process ID);
+	// UploadsDir is where uploads are kept (empty = --data/uploads), a
+	// directory the servers share; KeysDir holds pii-keys.json and
+	// cert-keys/ (empty = --data), the same on every server.
+	NodeName   string
+	UploadsDir string
+	KeysDir    string
+
 	// res records where each value came from and any error in the
 	// environment or the config file (nil for settings built in code).
 	res *resolver
@@ -116,6 +126,9 @@ func (s *settings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.Live.TURNAddr, "live-turn-addr", "", "run the embedded TURN server on this address over UDP and TCP, e.g. :3478, for viewers behind NAT or firewalls (ANPEI_LIVE_TURN_ADDR)")
 	fs.StringVar(&s.Live.TURNSecret, "live-turn-secret", "", "secret signing the embedded TURN server's time-limited credentials (ANPEI_LIVE_TURN_SECRET)")
 	fs.BoolVar(&s.Live.Loopback, "live-loopback", false, "keep live media on 127.0.0.1: browsers on this machine only (tests, demos) (ANPEI_LIVE_LOOPBACK)")
+	fs.StringVar(&s.NodeName, "node-name", "", "this server's name among several on one database, for the run-once background jobs; empty = host name:process ID (ANPEI_NODE_NAME)")
+	fs.StringVar(&s.UploadsDir, "uploads-dir", "", "directory of uploaded lesson files and sign-in sheets, shared by all servers (e.g. NFS); empty = --data/uploads (ANPEI_UPLOADS_DIR)")
+	fs.StringVar(&s.KeysDir, "keys-dir", "", "directory of pii-keys.json and cert-keys/, the same for all servers; empty = --data (ANPEI_KEYS_DIR)")
 	s.res = newResolver(fs, others)
 }
 
@@ -189,6 +202,36 @@ func (s *settings) proxies() []string {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}
+	}
+	return out
+}
+
+// uploadsDir is --uploads-dir, or uploads in --data.
+func (s *settings) uploadsDir() string {
+	if s.UploadsDir != "" {
+		return s.UploadsDir
+	}
+	return filepath.Join(s.Data, "uploads")
+}
+
+// keysDir is --keys-dir, or --data: where pii-keys.json and cert-keys/ are.
+func (s *settings) keysDir() string {
+	if s.KeysDir != "" {
+		return s.KeysDir
+	}
+	return s.Data
+}
+
+// outsideData names the settings that put uploads or keys outside --data,
+// where `anpei backup` (which archives --data/uploads and the keys in
+// --data) does not look.
+func (s *settings) outsideData() []string {
+	var out []string
+	if s.UploadsDir != "" && filepath.Clean(s.UploadsDir) != filepath.Join(s.Data, "uploads") {
+		out = append(out, "uploads_dir "+s.UploadsDir)
+	}
+	if s.KeysDir != "" && filepath.Clean(s.KeysDir) != filepath.Clean(s.Data) {
+		out = append(out, "keys_dir "+s.KeysDir)
 	}
 	return out
 }

@@ -72,15 +72,15 @@ type Session struct {
 	PinnedID   uint       `gorm:"not null;default:0" json:"pinned_id"`
 	// Recording is the path of the recording's manifest, set by the
 	// server once the recording is written.
-	Recording string    `gorm:"size:500;not null;default:''" json:"-"`
+	Recording string `gorm:"size:500;not null;default:''" json:"-"`
 	// ReplayMedia is the stored media (SHA-256) of the replay lesson made
 	// from the recording's camera file, and ReplayScreens its screen
 	// shares (JSON []ReplayScreen) with their offsets.
-	ReplayMedia   string `gorm:"size:64;not null;default:'';index" json:"-"`
-	ReplayScreens string `gorm:"type:text" json:"-"`
-	CreatedBy uint      `gorm:"not null" json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ReplayMedia   string    `gorm:"size:64;not null;default:'';index" json:"-"`
+	ReplayScreens string    `gorm:"type:text" json:"-"`
+	CreatedBy     uint      `gorm:"not null" json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // TableName keeps the table name plain.

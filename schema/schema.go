@@ -16,6 +16,7 @@ import (
 	"anpei/course"
 	"anpei/db"
 	"anpei/exam"
+	"anpei/jobs"
 	"anpei/lecture"
 	"anpei/notify"
 	"anpei/roster"
@@ -42,6 +43,7 @@ func Migrations() []db.Migration {
 		{Version: 6, Name: "notices (reminders)", Up: notify.AutoMigrate},
 		{Version: 7, Name: "compliance results and month-end snapshots", Up: compliance.AutoMigrate},
 		{Version: 8, Name: "live lectures: sessions, audiences, connections, presence checks, attendance, chat", Up: lecture.AutoMigrate},
+		{Version: 9, Name: "background jobs run once across servers: job periods and sweep leases", Up: jobs.AutoMigrate},
 	}
 }
 

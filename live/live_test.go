@@ -53,8 +53,10 @@ func TestFanOutKeyframeFirstAndContinuous(t *testing.T) {
 		tv.mu.Unlock()
 	}
 	t.Logf("node stats %+v", n.Stats())
-	if got := pub.plis.Load(); got != 0 {
-		t.Errorf("publisher got %d key frame requests; joins must be served from the cache", got)
+	if got, st := pub.plis.Load(), n.Stats(); got != 0 && st.Drops == 0 && st.NACKMissed == 0 {
+		// (a viewer that lost packets on an overloaded machine rightly asks
+		// for a new picture; one that lost nothing must not)
+		t.Errorf("publisher got %d key frame requests; joins must be served from the cache (%+v)", got, st)
 	}
 	waitFor(t, 10*time.Second, "receiving events from receiver reports", func() bool {
 		for _, tv := range tvs {

@@ -107,7 +107,11 @@ func TestH264KeyframeFromCache(t *testing.T) {
 	if tv.gaps != 0 {
 		t.Errorf("%d missing sequence numbers", tv.gaps)
 	}
-	if got := pub.plis.Load(); got != 0 {
-		t.Errorf("publisher got %d key frame requests", got)
+	// The join is served from the cache. A key frame request is right
+	// only when the viewer lost packets on the way (a machine so loaded
+	// that its queue overflowed, or the viewer asked again for packets no
+	// longer cached): then it needs a new picture.
+	if got, st := pub.plis.Load(), n.Stats(); got != 0 && st.Drops == 0 && st.NACKMissed == 0 {
+		t.Errorf("publisher got %d key frame requests though the viewer lost nothing (%+v)", got, st)
 	}
 }

@@ -231,6 +231,10 @@ func TestLiveSocket(t *testing.T) {
 		if o := vw.await(signal.TypeOffer).Data.(*signal.SDP); !strings.Contains(o.SDP, "m=video") || !strings.Contains(o.SDP, "m=audio") {
 			t.Fatalf("the viewer's offer has no media: %q", o.SDP)
 		}
+		// The node's counters are in the metrics.
+		if res := f.h.anon().do("GET", "/metrics", nil); !strings.Contains(res.body, "anpei_live_viewers 1") || !strings.Contains(res.body, "anpei_live_rooms 1") {
+			t.Errorf("metrics without the live viewer: %d", res.status)
+		}
 		// A viewer may not use the trainer's commands.
 		vw.send(signal.TypeEnd, nil)
 		if e := vw.await(signal.TypeError).Data.(*signal.ErrorData); e.Code != signal.ErrNotTrainer.Code {

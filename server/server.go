@@ -136,6 +136,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		verifyThrottle: account.NewThrottle(cfg.VerifyEvery, cfg.VerifyBurst, cfg.Now)}
 	s.liveRooms = newLiveRooms(s)
 	s.registry, s.metrics = newMetrics(deps.DB)
+	registerLiveMetrics(s.registry, deps.Live)
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.HandleMethodNotAllowed = true

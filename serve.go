@@ -151,9 +151,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// The background jobs, each done once across the servers sharing the
 	// database (jobs_wiring.go); the key file is reloaded on every node.
-	if err := startJobs(ctx, a, s.NodeName, log); err != nil {
+	stopJobs, err := startJobs(ctx, a, s.NodeName, log)
+	if err != nil {
 		return err
 	}
+	defer stopJobs() // before the database closes: sweeps hand their leases on
 	if s.PIIKey == "" {
 		go reloadKeys(ctx, a, s.keysDir(), log)
 	}

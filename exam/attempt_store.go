@@ -392,6 +392,17 @@ func (s *Store) SaveAnswer(ctx context.Context, p account.Principal, id uint, no
 	return out, nil
 }
 
+// saveSQL saves an answer when every rule holds: the item is on the
+// candidate's own open exam paper (not practice), within the deadline and
+// its grace, and has the options the answer names; saveMultipleSQL also
+// requires a multiple-choice item (for two letters or more).
+const (
+	saveHead        = "UPDATE exam_answers SET choice = ?, saved_at = ? WHERE attempt_id = ? AND no = ? AND options >= ?"
+	saveTail        = " AND EXISTS (SELECT 1 FROM exam_attempts WHERE exam_attempts.id = ? AND exam_attempts.person_id = ? AND exam_attempts.finished_at IS NULL AND exam_attempts.practice = ? AND exam_attempts.deadline >= ?)"
+	saveSQL         = saveHead + saveTail
+	saveMultipleSQL = saveHead + " AND type = ?" + saveTail
+)
+
 // saveExamAnswer is the common case in one statement: an answer to an item
 // of the candidate's own open exam paper, within the deadline and its
 // grace, fitting the item's type and number of options. ok is false when
@@ -407,18 +418,28 @@ func (s *Store) saveExamAnswer(ctx context.Context, p account.Principal, id uint
 		need = max(need, n+1)
 	}
 	now := s.now()
-	// One statement is atomic by itself: no BEGIN/COMMIT around it.
-	q := s.db.WithContext(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Model(&AnswerRow{}).
-		Where("attempt_id = ? AND no = ? AND options >= ?", id, no, need)
+	// One statement, atomic by itself, sent as it is: the hot path of an
+	// exam does without GORM's statement building and its BEGIN/COMMIT.
+	q := saveSQL
+	args := []any{strings.Join(choice, ","), now, id, no, need}
 	if len(choice) > 1 {
-		q = q.Where("type = ?", Multiple)
+		q = saveMultipleSQL
+		args = append(args, Multiple)
 	}
-	res := q.Where("EXISTS (SELECT 1 FROM exam_attempts WHERE exam_attempts.id = ? AND exam_attempts.person_id = ? AND exam_attempts.finished_at IS NULL AND exam_attempts.practice = ? AND exam_attempts.deadline >= ?)",
-		id, p.PersonID, false, now.Add(-max(s.opt.Grace, 0))).
-		Updates(map[string]any{"choice": strings.Join(choice, ","), "saved_at": now})
-	if res.Error != nil {
-		return Saved{}, false, asFault(res.Error)
+	args = append(args, id, p.PersonID, false, now.Add(-max(s.opt.Grace, 0)))
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return Saved{}, false, fault.Wrap(err, "exam: database handle")
 	}
+	r, err := sqlDB.ExecContext(ctx, q, args...)
+	if err != nil {
+		return Saved{}, false, asFault(err)
+	}
+	n, err := r.RowsAffected()
+	if err != nil {
+		return Saved{}, false, asFault(err)
+	}
+	res := struct{ RowsAffected int64 }{n}
 	if res.RowsAffected == 0 {
 		return Saved{}, false, nil
 	}

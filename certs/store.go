@@ -8,12 +8,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"anpei/account"
 	"anpei/audit"
+	"anpei/db"
 	"anpei/fault"
 	"anpei/roster"
 )
@@ -131,15 +131,7 @@ func (s *Store) now() time.Time { return s.opt.Now().UTC().Round(0).Truncate(tim
 // write runs fn in one transaction; a MySQL deadlock victim is run again
 // (it was rolled back whole, so nothing is applied twice).
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var err error
-	for range 3 {
-		err = s.db.WithContext(ctx).Transaction(fn)
-		var me *mysql.MySQLError
-		if !errors.As(err, &me) || me.Number != 1213 {
-			break
-		}
-	}
-	return asFault(err)
+	return asFault(db.Transaction(ctx, s.db, fn))
 }
 
 func asFault(err error) error {

@@ -9,12 +9,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"anpei/account"
 	"anpei/audit"
+	"anpei/db"
 	"anpei/fault"
 	"anpei/hours"
 	"anpei/roster"
@@ -119,15 +119,7 @@ func (s *Store) now() time.Time { return s.opt.Now().UTC().Round(0).Truncate(tim
 // A transaction MySQL chose as a deadlock victim is run again (up to three
 // times): it was rolled back whole, so nothing is applied twice.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var err error
-	for range 3 {
-		err = s.db.WithContext(ctx).Transaction(fn)
-		var me *mysql.MySQLError
-		if !errors.As(err, &me) || me.Number != 1213 {
-			break
-		}
-	}
-	return asFault(err)
+	return asFault(db.Transaction(ctx, s.db, fn))
 }
 
 func asFault(err error) error {

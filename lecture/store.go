@@ -7,13 +7,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"anpei/account"
 	"anpei/audit"
 	"anpei/course"
+	"anpei/db"
 	"anpei/fault"
 	"anpei/hours"
 	"anpei/notify"
@@ -119,15 +119,7 @@ func (s *Store) now() time.Time { return s.opt.Now().UTC().Round(0).Truncate(tim
 // write runs fn in one transaction and returns its error as a *fault.Error;
 // a MySQL deadlock victim is run again (up to three times).
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var err error
-	for range 3 {
-		err = s.db.WithContext(ctx).Transaction(fn)
-		var me *mysql.MySQLError
-		if !errors.As(err, &me) || me.Number != 1213 {
-			break
-		}
-	}
-	return asFault(err)
+	return asFault(db.Transaction(ctx, s.db, fn))
 }
 
 func asFault(err error) error {

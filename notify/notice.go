@@ -16,9 +16,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
+	"anpei/db"
 	"anpei/fault"
 )
 
@@ -93,14 +93,7 @@ func (in *InApp) write(ctx context.Context, n Notice) (Notice, error) {
 	// RETURNING, MariaDB reports the existing row as affected, so a
 	// duplicate could not be told from a new row.) A MySQL deadlock victim
 	// is rolled back whole and tried again.
-	var err error
-	for range 5 {
-		err = in.db.WithContext(ctx).Create(&n).Error
-		var me *mysql.MySQLError
-		if !errors.As(err, &me) || me.Number != 1213 {
-			break
-		}
-	}
+	err := db.RetryDeadlock(5, func() error { return in.db.WithContext(ctx).Create(&n).Error })
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return n, ErrAlreadySent

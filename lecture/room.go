@@ -399,6 +399,30 @@ func (s *Store) Messages(ctx context.Context, p account.Principal, id, afterID u
 	return out, nil
 }
 
+// Recent returns the newest limit messages of session id as p may see
+// them, oldest first (what a browser shows on entering the room): a
+// viewer does not get other viewers' unanswered questions.
+func (s *Store) Recent(ctx context.Context, p account.Principal, id uint, limit int) ([]MessageView, error) {
+	v, err := s.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	limit, _ = pageBounds(limit, 0)
+	q := s.db.WithContext(ctx).Where("session_id = ?", id)
+	if !canManage(p, v.Session) {
+		q = q.Where("kind <> ? OR answered_at IS NOT NULL OR user_id = ?", KindQuestion, p.UserID)
+	}
+	var list []Message
+	if err := q.Order("id DESC").Limit(limit).Find(&list).Error; err != nil {
+		return nil, asFault(err)
+	}
+	out := make([]MessageView, len(list))
+	for i, m := range list {
+		out[len(list)-1-i] = s.messageView(p, v.Session, m)
+	}
+	return out, nil
+}
+
 // Room is the state of a session's room every server reads.
 type Room struct {
 	Status    Status       `json:"status"`

@@ -736,8 +736,24 @@ func TestChat(t *testing.T) {
 				t.Errorf("another learner's name %q, want masked", m.Author)
 			}
 		}
+		// On entering: the newest first-to-last, another viewer's unanswered
+		// question left out for viewers.
+		q2, err := f.ls.Post(ctx, learner42, v.ID, KindQuestion, "还有一个问题")
+		if err != nil {
+			t.Fatal(err)
+		}
+		recent, err := f.ls.Recent(ctx, learner43, v.ID, 3)
+		if err != nil || len(recent) != 3 || recent[2].ID != msgs[5].ID || recent[0].ID != msgs[3].ID {
+			t.Fatalf("Recent for another viewer = %+v, %v; want the last three of %d messages without %d", recent, err, len(msgs), q2.ID)
+		}
+		if mine, _ := f.ls.Recent(ctx, learner42, v.ID, 1); len(mine) != 1 || mine[0].ID != q2.ID {
+			t.Errorf("Recent for the asker = %+v, want their own question", mine)
+		}
+		if all, _ := f.ls.Recent(ctx, trainer, v.ID, 1); len(all) != 1 || all[0].ID != q2.ID {
+			t.Errorf("Recent for the trainer = %+v, want the newest question", all)
+		}
 		trainerView, _ := f.ls.Messages(ctx, trainer, v.ID, msgs[3].ID, 0)
-		if len(trainerView) != 2 || trainerView[0].Author != "张三丰" {
+		if len(trainerView) != 3 || trainerView[0].Author != "张三丰" {
 			t.Errorf("the trainer's view after %d = %+v", msgs[3].ID, trainerView)
 		}
 		if got, err := f.ls.Pin(ctx, trainer, v.ID, q.ID, false); err != nil || got != nil {

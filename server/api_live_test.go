@@ -207,6 +207,29 @@ func TestLiveSocket(t *testing.T) {
 		if w := tr.await(signal.TypeWelcome).Data.(*signal.Welcome); w.Role != lecture.RoleTrainer {
 			t.Fatalf("trainer welcome = %+v", w)
 		}
+		// The admin enters beside the trainer, who stays the presenter; the
+		// trainer's second tab replaces the first.
+		ad, _, err := f.dial(t, f.h.login("admin"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad.send(signal.TypeJoin, &signal.Join{Device: "office"})
+		if w := ad.await(signal.TypeWelcome).Data.(*signal.Welcome); w.Role != lecture.RoleTrainer {
+			t.Fatalf("admin welcome = %+v", w)
+		}
+		tr.send(signal.TypeChat, &signal.Text{Text: "管理员来了"})
+		tr.await(signal.TypeChat) // the trainer's socket is still open
+		ad.ws.Close(websocket.StatusNormalClosure, "")
+		tab, _, err := f.dial(t, f.trainer, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab.send(signal.TypeJoin, &signal.Join{Device: "desk-2"})
+		tab.await(signal.TypeWelcome)
+		if e := tr.await(signal.TypeError).Data.(*signal.ErrorData); e.Code != errTrainerElsewhere.Code {
+			t.Fatalf("the first tab got %+v, want %s", e, errTrainerElsewhere.Code)
+		}
+		tr = tab
 		vw, _, err := f.dial(t, f.learner, "")
 		if err != nil {
 			t.Fatal(err)
@@ -245,7 +268,8 @@ func TestLiveSocket(t *testing.T) {
 		var name string
 		gdb.Table("people").Select("people.name").Joins("JOIN users ON users.person_id = people.id").Where("users.username = ?", "learner").Scan(&name)
 		vw.send(signal.TypeChat, &signal.Text{Text: "老师好"})
-		if m := tr.await(signal.TypeChat).Data.(*signal.ChatMessage); m.Text != "老师好" || m.Trainer || m.Author != name {
+		fromViewer := func(m signal.Message) bool { return !m.Data.(*signal.ChatMessage).Trainer }
+		if m := tr.awaitWhere(signal.TypeChat, fromViewer).Data.(*signal.ChatMessage); m.Text != "老师好" || m.Author != name {
 			t.Fatalf("trainer got %+v, want the text from %s", m, name)
 		}
 		tr.send(signal.TypeChat, &signal.Text{Text: "大家好"})

@@ -17,15 +17,17 @@ import (
 )
 
 var (
-	errJoinFirst        = fault.New(fault.Invalid, "live_join_first", "请先加入直播间（join）")
-	errJoinedAlready    = fault.New(fault.Conflict, "live_joined", "已经加入直播间")
-	errNotViewerMsg     = fault.New(fault.Invalid, "live_not_for_viewer", "观众不能发送此消息")
-	errNotTrainerMsg    = fault.New(fault.Invalid, "live_not_for_trainer", "讲师不能发送此消息")
-	errNoLiveMedia      = fault.New(fault.Unprocessable, "live_no_media", "本服务器未启用直播音视频")
-	errNoPublisher      = fault.New(fault.Conflict, "live_no_publisher", "讲师尚未开始推流")
-	errTrainerElsewhere = fault.New(fault.Conflict, "live_trainer_elsewhere", "您在另一个窗口打开了直播间，本窗口已断开")
-	errTextFrames       = fault.New(fault.Unsupported, "live_text_only", "只接受文本消息")
-	errNotConnected     = fault.New(fault.Conflict, "live_not_connected", "直播连接尚未建立，请稍候")
+	errJoinFirst          = fault.New(fault.Invalid, "live_join_first", "请先加入直播间（join）")
+	errJoinedAlready      = fault.New(fault.Conflict, "live_joined", "已经加入直播间")
+	errNotViewerMsg       = fault.New(fault.Invalid, "live_not_for_viewer", "观众不能发送此消息")
+	errNotTrainerMsg      = fault.New(fault.Invalid, "live_not_for_trainer", "讲师不能发送此消息")
+	errNoLiveMedia        = fault.New(fault.Unprocessable, "live_no_media", "本服务器未启用直播音视频")
+	errNoPublisher        = fault.New(fault.Conflict, "live_no_publisher", "讲师尚未开始推流")
+	errTrainerElsewhere   = fault.New(fault.Conflict, "live_trainer_elsewhere", "您在另一个窗口打开了直播间，本窗口已断开")
+	errTextFrames         = fault.New(fault.Unsupported, "live_text_only", "只接受文本消息")
+	errNotConnected       = fault.New(fault.Conflict, "live_not_connected", "直播连接尚未建立，请稍候")
+	errRoomUnavailable    = fault.New(fault.Conflict, "live_room_unavailable", "直播间暂时无法进入，请稍后重试")
+	errPresenterElsewhere = fault.New(fault.Conflict, "live_presenter_elsewhere", "另一位主讲人正在这个直播间推流")
 )
 
 // Limits of one room connection.
@@ -275,11 +277,9 @@ func (c *liveConn) handle(ctx context.Context, id uint, m signal.Message) error 
 		c.mu.Lock()
 		c.hand = d.Up
 		c.mu.Unlock()
-		c.room.mu.Lock()
-		t := c.room.trainer
-		c.room.mu.Unlock()
-		if t != nil {
-			t.push(mustEncode(signal.Message{Type: signal.TypeHandRaised, Data: &signal.HandUp{Person: uint64(c.seat.PersonID), Name: c.seat.Name, Up: d.Up}}))
+		hand := mustEncode(signal.Message{Type: signal.TypeHandRaised, Data: &signal.HandUp{Person: uint64(c.seat.PersonID), Name: c.seat.Name, Up: d.Up}})
+		for _, m := range c.room.managers() {
+			m.push(hand)
 		}
 	case *signal.PresenceReply:
 		if c.seat.Role != lecture.RoleViewer {
@@ -297,11 +297,7 @@ func (c *liveConn) handle(ctx context.Context, id uint, m signal.Message) error 
 		if err != nil {
 			return err
 		}
-		var pinned *signal.ChatMessage
-		if mv != nil && d.Pinned {
-			pinned = chatOf(*mv, mv.Author)
-		}
-		c.room.broadcast(mustEncode(signal.Message{Type: signal.TypePinned, Data: &signal.PinnedMessage{Message: pinned}}), nil)
+		c.room.broadcastPinned(mv, d.Pinned)
 	case *signal.Switch:
 		if m.Type == signal.TypeMuteChat {
 			if err := lec.MuteChat(ctx, c.p, id, d.On); err != nil {
@@ -352,21 +348,32 @@ func (c *liveConn) join(ctx context.Context, id uint, device string) error {
 	if err != nil {
 		return err
 	}
-	room, err := c.s.liveRooms.room(id)
-	if err != nil {
-		return err
-	}
 	c.seat = seat
-	if !room.add(c) {
-		return lecture.ErrEnded
+	added := false
+	for range 2 { // a room closing just now (idle) is opened again
+		room, err := c.s.liveRooms.room(id)
+		if err != nil {
+			break
+		}
+		c.room = room
+		if added = room.add(c); added {
+			break
+		}
 	}
-	c.room = room
+	if !added {
+		c.room = nil
+		if seat.ConnID != "" {
+			_ = lec.Disconnected(ctx, id, seat.ConnID)
+		}
+		return errRoomUnavailable
+	}
+	room := c.room
 	st, err := lec.Room(ctx, c.p, id)
 	if err != nil {
 		return err
 	}
 	c.push(mustEncode(signal.Message{Type: signal.TypeWelcome, Data: &signal.Welcome{Session: uint64(id), Role: seat.Role, Conn: seat.ConnID, Status: string(st.Status), ChatMuted: st.ChatMuted}}))
-	if msgs, err := lec.Messages(ctx, c.p, id, 0, 50); err == nil {
+	if msgs, err := lec.Recent(ctx, c.p, id, 50); err == nil {
 		for _, mv := range msgs {
 			t := signal.TypeChat
 			if mv.Kind == lecture.KindQuestion {
@@ -417,6 +424,13 @@ func (c *liveConn) publish(ctx context.Context, msgID uint64, offer string) erro
 		c.seat.Status = lecture.StatusLive
 	}
 	c.room.mu.Lock()
+	switch {
+	case c.room.trainer == nil:
+		c.room.trainer = c
+	case c.room.trainer != c:
+		c.room.mu.Unlock()
+		return errPresenterElsewhere
+	}
 	pub := c.room.publisher
 	c.room.mu.Unlock()
 	var answer string

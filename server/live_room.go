@@ -42,14 +42,19 @@ type liveRoom struct {
 	media     *live.Room
 	lastCheck uint // the newest presence check sent
 	count     int  // the viewer count last sent
+	ticks     int  // the clock's ticks (run's goroutine only)
 	ended     bool
 	ending    bool // the session ended: its recording becomes the replay
 	done      chan struct{}
 }
 
 // The room's rhythm: how often it asks for due presence checks and sends
-// counts and the trainer's viewer list.
-const liveTick = 2 * time.Second
+// counts and the trainer's viewer list, and every how many ticks it reads
+// the session's status.
+const (
+	liveTick        = 2 * time.Second
+	liveStatusEvery = 15
+)
 
 func newLiveRooms(s *Server) *liveRooms { return &liveRooms{s: s, rooms: make(map[uint]*liveRoom)} }
 
@@ -126,13 +131,15 @@ func (r *liveRoom) close(why string) {
 	r.ending = why == "ended"
 	ended := mustEncode(signal.Message{Type: signal.TypeEnded})
 	for _, c := range conns {
-		if why == "ended" && c.seat.Role == lecture.RoleViewer {
-			c.sendAttendance(context.Background())
-		}
-		if final {
-			c.push(ended)
-		}
-		c.closeAfterFlush()
+		go func() { // each viewer's attendance is one query: nobody waits for the others'
+			if why == "ended" && c.seat.Role == lecture.RoleViewer {
+				c.sendAttendance(context.Background())
+			}
+			if final {
+				c.push(ended)
+			}
+			c.closeAfterFlush()
+		}()
 	}
 	if r.media != nil {
 		r.finishRecording()
@@ -221,7 +228,7 @@ func (r *liveRoom) tick(ctx context.Context) {
 		r.h.s.logger.Warn("live: due presence checks", "session", r.id, "err", err)
 	}
 	r.mu.Lock()
-	viewers, trainer := 0, r.trainer
+	viewers := 0
 	for c := range r.conns {
 		if c.seat.Role == lecture.RoleViewer {
 			viewers++
@@ -233,8 +240,19 @@ func (r *liveRoom) tick(ctx context.Context) {
 	if changed {
 		r.broadcast(mustEncode(signal.Message{Type: signal.TypeViewerCount, Data: &signal.Count{Count: viewers}}), nil)
 	}
-	if trainer != nil {
-		trainer.sendViewerList(ctx)
+	for _, m := range r.managers() {
+		m.sendViewerList(ctx)
+	}
+	// A session ended or cancelled elsewhere (the overdue sweep, another
+	// node) ends here too.
+	if r.ticks++; r.ticks%liveStatusEvery == 0 {
+		if v, err := lec.Get(ctx, account.System(), r.id); err == nil && (v.Status == lecture.StatusEnded || v.Status == lecture.StatusCancelled) {
+			why := "ended"
+			if v.Status == lecture.StatusCancelled {
+				why = "cancelled"
+			}
+			r.h.end(r.id, why)
+		}
 	}
 }
 
@@ -299,6 +317,23 @@ func (r *liveRoom) broadcastMessage(from account.Principal, m lecture.MessageVie
 	}
 }
 
+// broadcastPinned tells everyone the pinned message (none when pinned is
+// false), the author's name masked as in chat: in full only to the
+// trainer and for the trainer's own messages.
+func (r *liveRoom) broadcastPinned(m *lecture.MessageView, pinned bool) {
+	if m == nil || !pinned {
+		r.broadcast(mustEncode(signal.Message{Type: signal.TypePinned, Data: &signal.PinnedMessage{}}), nil)
+		return
+	}
+	full := mustEncode(signal.Message{Type: signal.TypePinned, Data: &signal.PinnedMessage{Message: chatOf(*m, m.Author)}})
+	masked := full
+	if !m.Trainer {
+		masked = mustEncode(signal.Message{Type: signal.TypePinned, Data: &signal.PinnedMessage{Message: chatOf(*m, ident.MaskName(m.Author))}})
+	}
+	r.broadcast(full, func(to *liveConn) bool { return to.seat.Role == lecture.RoleTrainer })
+	r.broadcast(masked, func(to *liveConn) bool { return to.seat.Role != lecture.RoleTrainer })
+}
+
 func encodeChat(m lecture.MessageView, author string) []byte {
 	t := signal.TypeChat
 	if m.Kind == lecture.KindQuestion {
@@ -312,8 +347,11 @@ func chatOf(m lecture.MessageView, author string) *signal.ChatMessage {
 		At: m.At.UnixMilli(), Answer: m.Answer, Answered: m.Answered}
 }
 
-// add puts c in the room; a second connection of the trainer replaces the
-// first (the other tab is told and closed).
+// add puts c in the room. The first manager (the session's trainer, or
+// the admin) to come is the presenter, whose browser publishes; a second
+// connection of the presenter's own account replaces the first (the other
+// tab is told and closed, and its publisher with it); another manager
+// joins beside the presenter.
 func (r *liveRoom) add(c *liveConn) bool {
 	r.mu.Lock()
 	if r.ended {
@@ -321,11 +359,21 @@ func (r *liveRoom) add(c *liveConn) bool {
 		return false
 	}
 	var old *liveConn
+	var pub *live.Publisher
 	if c.seat.Role == lecture.RoleTrainer {
-		old, r.trainer = r.trainer, c
+		switch {
+		case r.trainer == nil:
+			r.trainer = c
+		case r.trainer.p.UserID == c.p.UserID:
+			old, r.trainer = r.trainer, c
+			pub, r.publisher = r.publisher, nil
+		}
 	}
 	r.conns[c] = struct{}{}
 	r.mu.Unlock()
+	if pub != nil {
+		pub.Close()
+	}
 	if old != nil {
 		old.push(signal.EncodeError(0, errTrainerElsewhere))
 		old.closeAfterFlush()
@@ -350,9 +398,25 @@ func (r *liveRoom) remove(c *liveConn) {
 	if pub != nil {
 		pub.Close()
 	}
-	if c.viewer != nil && r.media != nil {
-		_ = r.media.Leave(c.viewer.ID())
+	c.mu.Lock()
+	v := c.viewer
+	c.mu.Unlock()
+	if v != nil && r.media != nil {
+		_ = r.media.Leave(v.ID())
 	}
+}
+
+// managers returns the room's connections of the trainer and the admin.
+func (r *liveRoom) managers() []*liveConn {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*liveConn
+	for c := range r.conns {
+		if c.seat.Role == lecture.RoleTrainer {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // connsOf returns the room's connections whose connection IDs are ids.

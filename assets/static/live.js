@@ -54,6 +54,7 @@
   var note = $('lv-note'), connText = $('lv-conn');
   var mainVideo = $('lv-main'), sideVideo = $('lv-side');
   var ws = null, pc = null, seq = 0, over = false, retry = 0;
+  var pendingIce = []; // the server's candidates that came before its SDP was applied
   var local = null, screen = null, screenSender = null, publishing = false;
   var streams = {};
 
@@ -76,7 +77,8 @@
     if (over) { return; }
     connText.textContent = '连接中…';
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/live/' + sid + '/ws');
-    ws.onopen = function () { retry = 0; send('join', { device: device }); };
+    var opened = false;
+    ws.onopen = function () { opened = true; retry = 0; send('join', { device: device }); };
     ws.onmessage = function (ev) {
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
@@ -85,13 +87,37 @@
     ws.onclose = function () {
       connText.textContent = over ? '已断开' : '连接中断，正在重连…';
       dropPeer();
-      if (!over) { setTimeout(connect, Math.min(1000 * Math.pow(2, retry++), 10000)); }
+      if (over) { return; }
+      var wait = Math.min(1000 * Math.pow(2, retry++), 10000);
+      if (!opened && retry >= 3) {
+        // Refused more than once: ask why before trying again.
+        window.anpei.api('GET', '/api/v1/live/sessions/' + sid).then(function (v) {
+          if (v.status === 'ended' || v.status === 'cancelled') {
+            over = true; setStatus(v.status);
+            say(v.status === 'ended' ? '直播已结束。' : '本次直播课已取消。');
+            connText.textContent = '已断开';
+            return;
+          }
+          setTimeout(connect, wait);
+        }, function (err) {
+          if (err.status === 401 || err.status === 403 || err.status === 404) { over = true; say(err.message); connText.textContent = '已断开'; return; }
+          setTimeout(connect, wait);
+        });
+        return;
+      }
+      setTimeout(connect, wait);
     };
   }
 
   function dropPeer() {
     if (pc) { try { pc.close(); } catch (e) { /* closed */ } }
-    pc = null; screenSender = null;
+    pc = null; screenSender = null; pendingIce = [];
+  }
+
+  function flushIce() {
+    var list = pendingIce;
+    pendingIce = [];
+    list.forEach(function (c) { if (pc) { pc.addIceCandidate(c).catch(function () { /* stale */ }); } });
   }
 
   function newPeer() {
@@ -116,8 +142,11 @@
         if (role === 'trainer' && publishing) { publish(); }
         break;
       case 'offer': viewerAnswer(d.sdp); break;
-      case 'answer': if (pc) { pc.setRemoteDescription({ type: 'answer', sdp: d.sdp }).catch(function (e) { say('连接失败：' + e.message); }); } break;
-      case 'ice': if (pc && d.candidate) { pc.addIceCandidate(d).catch(function () { /* late candidate */ }); } break;
+      case 'answer': if (pc) { pc.setRemoteDescription({ type: 'answer', sdp: d.sdp }).then(flushIce, function (e) { say('连接失败：' + e.message); }); } break;
+      case 'ice':
+        if (!d.candidate) { break; }
+        if (pc && pc.remoteDescription) { pc.addIceCandidate(d).catch(function () { /* late candidate */ }); } else { pendingIce.push(d); }
+        break;
       case 'chat': case 'question': showMessage(d); break;
       case 'pinned': showPinned(d.message); break;
       case 'viewer_count': $('lv-count').textContent = d.count; break;
@@ -134,7 +163,7 @@
   }
 
   function showError(d) {
-    if (d.code === 'live_removed' || d.code === 'live_ended' || d.code === 'live_cancelled' || d.code === 'live_trainer_elsewhere') { over = true; say(d.message); return; }
+    if (d.code === 'live_removed' || d.code === 'live_ended' || d.code === 'live_cancelled' || d.code === 'live_trainer_elsewhere') { over = true; say(d.message); stopLocal(); dropPeer(); return; }
     var box = $('lv-say-error');
     if (/^live_chat|^live_message/.test(d.code)) { box.textContent = d.message; box.hidden = false; return; }
     say(d.message);
@@ -151,7 +180,9 @@
 
   // ---- viewer ----
   function viewerAnswer(sdp) {
+    var early = pendingIce;
     dropPeer();
+    pendingIce = early;
     pc = newPeer();
     streams = {};
     pc.ontrack = function (ev) {
@@ -164,6 +195,7 @@
       layout();
     };
     pc.setRemoteDescription({ type: 'offer', sdp: sdp }).then(function () {
+      flushIce();
       return pc.createAnswer();
     }).then(function (a) {
       return pc.setLocalDescription(a).then(function () { send('answer', { sdp: a.sdp }); });
@@ -382,7 +414,7 @@
     tick();
     checkTimer = setInterval(tick, 500);
     $('lv-check-ok').onclick = function () {
-      send('presence_answer', { check: d.check });
+      if (!send('presence_answer', { check: d.check })) { left.textContent = left.textContent + '（网络重连中，请稍后再点）'; return; }
       clearInterval(checkTimer);
       dlg.close();
     };

@@ -144,6 +144,25 @@ type result struct {
 	clientCPU            float64 // cores used by this process (publisher and viewers)
 	udpDrops             int     // kernel UDP receive-buffer drops in the window (all sockets of the namespace)
 	serverStats          map[string]any
+	window               time.Duration // the measured window
+	credited             []float64     // live: seconds each viewer is credited for the window (lecture.Credit)
+}
+
+// attendanceOK reports whether every viewer is credited the window's
+// length, within a second (the live node only).
+func (r result) attendanceOK() bool {
+	if r.kind != "live" {
+		return true
+	}
+	if len(r.credited) != r.n {
+		return false
+	}
+	for _, c := range r.credited {
+		if c < r.window.Seconds()-1 || c > r.window.Seconds()+0.001 {
+			return false
+		}
+	}
+	return true
 }
 
 func printTable(rs []result, header bool) {
@@ -158,6 +177,18 @@ func printTable(rs []result, header bool) {
 		if r.serverStats != nil {
 			b, _ := json.Marshal(r.serverStats)
 			fmt.Printf("       client cores %.2f, kernel UDP drops %d; server counters in the window: %s\n", r.clientCPU, r.udpDrops, b)
+		}
+		if r.kind == "live" {
+			lo, hi := 0.0, 0.0
+			if len(r.credited) > 0 {
+				lo, hi = slices.Min(r.credited), slices.Max(r.credited)
+			}
+			verdict := "matches the window"
+			if !r.attendanceOK() {
+				verdict = "DOES NOT match the window"
+			}
+			fmt.Printf("       attendance: %d of %d viewers credited %.1f–%.1f s of the %.1f s window (lecture.Credit on the node's receiving events): %s\n",
+				len(r.credited), r.n, lo, hi, r.window.Seconds(), verdict)
 		}
 	}
 }
@@ -223,6 +254,22 @@ func (c *child) stats() map[string]any {
 	var m map[string]any
 	json.NewDecoder(resp.Body).Decode(&m)
 	return m
+}
+
+// attendance returns what the lecture layer's rules credit each viewer for
+// the window (the live node only; nil otherwise).
+func (c *child) attendance(from, to time.Time) []float64 {
+	resp, err := http.Get(fmt.Sprintf("%s/attendance?from=%d&to=%d", c.base, from.UnixNano(), to.UnixNano()))
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	var secs []float64
+	json.NewDecoder(resp.Body).Decode(&secs)
+	return secs
 }
 
 func (c *child) stop() {
@@ -330,6 +377,8 @@ func measure(kind string, n int, duration time.Duration) (result, error) {
 	res.udpDrops = udpRcvbufErrors() - udp0
 	rss := c.rssKB()
 	res.serverStats = c.stats()
+	res.window = elapsed
+	res.credited = c.attendance(t0, t0.Add(elapsed))
 	for k, v := range res.serverStats { // counters: report the window's share
 		if b, ok := before[k].(float64); ok && k != "viewers" && k != "receiving" && k != "receivingEvents" {
 			res.serverStats[k] = v.(float64) - b

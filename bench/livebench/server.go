@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v3"
 
+	"anpei/lecture"
 	"anpei/live"
 )
 
@@ -80,6 +82,20 @@ func serve(kind string) error {
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(s.stats())
 	})
+	mux.HandleFunc("GET /attendance", func(w http.ResponseWriter, r *http.Request) {
+		ls, ok := s.(*liveSFU)
+		if !ok {
+			http.Error(w, "attendance is the live node's", http.StatusNotFound)
+			return
+		}
+		from, _ := strconv.ParseInt(r.URL.Query().Get("from"), 10, 64)
+		to, _ := strconv.ParseInt(r.URL.Query().Get("to"), 10, 64)
+		var secs []float64
+		for _, d := range ls.credited(lecture.Span{From: time.Unix(0, from), To: time.Unix(0, to)}) {
+			secs = append(secs, d.Seconds())
+		}
+		json.NewEncoder(w).Encode(secs)
+	})
 	if profileDir != "" {
 		f, err := os.Create(filepath.Join(profileDir, kind+".pprof"))
 		if err != nil {
@@ -102,6 +118,9 @@ type liveSFU struct {
 	mu        sync.Mutex
 	viewers   map[string]*live.Viewer
 	receiving atomic.Int64
+	// attendance is what the node saw of each viewer, as the lecture
+	// layer records it: joined, and the spans media was reaching them.
+	attendance map[string]*lecture.Conn
 }
 
 func (s *liveSFU) publish(ctx context.Context, offer string) (string, error) {
@@ -110,9 +129,32 @@ func (s *liveSFU) publish(ctx context.Context, offer string) (string, error) {
 }
 
 func (s *liveSFU) join(ctx context.Context, id string) (string, error) {
+	s.mu.Lock()
+	if s.attendance == nil {
+		s.attendance = map[string]*lecture.Conn{}
+	}
+	s.attendance[id] = &lecture.Conn{ID: id, Joined: time.Now()}
+	s.mu.Unlock()
 	v, offer, err := s.room.Join(ctx, id, live.PeerOptions{OnEvent: func(e live.Event) {
 		if e.Kind == live.EventReceiving {
 			s.receiving.Add(1)
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c := s.attendance[id]
+		open := len(c.Receiving) > 0 && c.Receiving[len(c.Receiving)-1].To.IsZero()
+		switch e.Kind {
+		case live.EventReceiving:
+			if !open {
+				c.Receiving = append(c.Receiving, lecture.Span{From: e.Time})
+			}
+		case live.EventStalled, live.EventDisconnected:
+			if open {
+				c.Receiving[len(c.Receiving)-1].To = e.Time
+			}
+			if e.Kind == live.EventDisconnected {
+				c.Left = e.Time
+			}
 		}
 	}})
 	if err != nil {
@@ -122,6 +164,24 @@ func (s *liveSFU) join(ctx context.Context, id string) (string, error) {
 	s.viewers[id] = v
 	s.mu.Unlock()
 	return offer, nil
+}
+
+// credited applies the lecture layer's crediting rules (lecture.Credit:
+// receiving time only, never more than the wall clock) to what the node
+// saw of each viewer over the window, and returns each viewer's credit.
+func (s *liveSFU) credited(window lecture.Span) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]time.Duration, 0, len(s.attendance))
+	for _, c := range s.attendance {
+		cc := *c
+		cc.Receiving = append([]lecture.Span(nil), c.Receiving...)
+		if n := len(cc.Receiving); n > 0 && cc.Receiving[n-1].To.IsZero() {
+			cc.Receiving[n-1].To = window.To
+		}
+		out = append(out, lecture.Credit(window, []lecture.Conn{cc}, nil, nil).Credited)
+	}
+	return out
 }
 
 func (s *liveSFU) answer(id, sdp string) error {

@@ -52,6 +52,9 @@ func readKeys(dir string) (map[string]*signingKey, error) {
 		}
 		path := filepath.Join(dir, name)
 		k, err := readKeyFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since the listing: another process's unused key (initCurrent)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("signing: key file %s: %w", path, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -58,7 +59,7 @@ func LoadOrCreate(dir string) (*Keyring, error) {
 	}
 	current, err := readCurrent(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		current, keys, err = initCurrent(dir, keys)
+		current, keys, err = initLocked(dir)
 	}
 	if err != nil {
 		return nil, err
@@ -69,10 +70,52 @@ func LoadOrCreate(dir string) (*Keyring, error) {
 	return &Keyring{dir: dir, keys: keys, current: current}, nil
 }
 
+// initWait is how long a process waits for another that is setting up the
+// key directory before taking its lock as stale (a crash).
+const initWait = 10 * time.Second
+
+// initLocked sets up a key directory that has no current key, one process
+// at a time (servers starting together on a shared directory): whoever
+// creates the lock file reads the directory again and initialises it; the
+// others wait for the current file and read what it chose. So no process
+// ever sees a key that does not end up in the directory.
+func initLocked(dir string) (string, map[string]*signingKey, error) {
+	lock := filepath.Join(dir, ".init.lock")
+	for attempt := 0; ; attempt++ {
+		f, err := os.OpenFile(lock, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err == nil {
+			f.Close()
+			defer os.Remove(lock)
+			keys, err := readKeys(dir)
+			if err != nil {
+				return "", nil, err
+			}
+			if current, err := readCurrent(dir); err == nil {
+				return current, keys, nil
+			}
+			return initCurrent(dir, keys)
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", nil, fmt.Errorf("signing: lock the key directory: %w", err)
+		}
+		for deadline := time.Now().Add(initWait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if current, err := readCurrent(dir); err == nil {
+				keys, err := readKeys(dir)
+				return current, keys, err
+			}
+		}
+		if attempt > 0 {
+			return "", nil, fmt.Errorf("signing: another process holds %s and set up no key", lock)
+		}
+		os.Remove(lock) // stale: its holder died before writing the current key
+	}
+}
+
 // initCurrent makes the newest key current in a directory that has no
 // current file yet, first creating a key when there is none. Another process
 // doing the same at the same moment may win; its choice is then read back.
 func initCurrent(dir string, keys map[string]*signingKey) (string, map[string]*signingKey, error) {
+	var created *signingKey
 	if len(keys) == 0 {
 		k, err := newSigningKey(time.Now())
 		if err != nil {
@@ -81,12 +124,20 @@ func initCurrent(dir string, keys map[string]*signingKey) (string, map[string]*s
 		if err := writeKeyFile(dir, k); err != nil {
 			return "", nil, err
 		}
-		keys = map[string]*signingKey{k.kid: k}
+		keys, created = map[string]*signingKey{k.kid: k}, k
 	}
 	sorted := sortedKeys(keys)
 	newest := sorted[len(sorted)-1]
 	err := writeCurrent(dir, newest.kid, false)
 	if errors.Is(err, fs.ErrExist) {
+		// Another process made its choice first. A key this one created
+		// for the empty directory never signed anything: it goes, so that
+		// every process publishes the same keys.
+		if created != nil {
+			if err := os.Remove(keyPath(dir, created.kid)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return "", nil, fmt.Errorf("signing: remove an unused key: %w", err)
+			}
+		}
 		if keys, err = readKeys(dir); err != nil {
 			return "", nil, err
 		}

@@ -10,12 +10,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
 	"anpei/account"
 	"anpei/course"
-	"anpei/db/dbtest"
-	"anpei/demo"
 	"anpei/live/record"
 	"anpei/media"
 )
@@ -25,39 +22,16 @@ import (
 // and the learner's browser contexts (separate cookie jars).
 func browserLive(t *testing.T) (*harness, context.Context, context.Context) {
 	t.Helper()
-	path := os.Getenv("ANPEI_TEST_BROWSER")
-	if path == "" {
-		if os.Getenv("ANPEI_TEST_REQUIRE_ALL") == "1" {
-			t.Fatal("ANPEI_TEST_BROWSER is not set but ANPEI_TEST_REQUIRE_ALL=1: the browser suite is mandatory")
-		}
-		t.Skip("ANPEI_TEST_BROWSER not set: browser journeys skipped")
-	}
-	gdb := dbtest.SQLite(t, migrate)
-	h := newHarnessWith(t, gdb, harnessOptions{Live: true, RealTimeCourses: true})
-	h.clock.t = time.Now()
-	seedAccounts := account.NewStore(gdb, account.Options{BcryptCost: bcrypt.MinCost})
-	if err := demo.Seed(context.Background(), gdb, seedAccounts, h.roster); err != nil {
-		t.Fatalf("seed demo: %v", err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
+	path := browserPath(t)
+	h := demoHarness(t, harnessOptions{Live: true, RealTimeCourses: true})
+	opts := chromeOptions(t, path,
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("allow-loopback-in-peer-connection", true),
 		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
-	}
+	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	trainer, cancelTrainer := chromedp.NewContext(actx)
 	trainer, cancelTimeout := context.WithTimeout(trainer, 150*time.Second)

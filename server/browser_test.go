@@ -21,6 +21,22 @@ import (
 // under ANPEI_TEST_REQUIRE_ALL=1.
 func browser(t *testing.T) (*harness, context.Context) {
 	t.Helper()
+	path := browserPath(t)
+	h := demoHarness(t, harnessOptions{})
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromeOptions(t, path, chromedp.WindowSize(390, 844))...) // a phone
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return h, ctx
+}
+
+// browserPath is the Chromium of ANPEI_TEST_BROWSER; without one the test
+// skips, or fails under ANPEI_TEST_REQUIRE_ALL=1.
+func browserPath(t *testing.T) string {
+	t.Helper()
 	path := os.Getenv("ANPEI_TEST_BROWSER")
 	if path == "" {
 		if os.Getenv("ANPEI_TEST_REQUIRE_ALL") == "1" {
@@ -28,14 +44,27 @@ func browser(t *testing.T) (*harness, context.Context) {
 		}
 		t.Skip("ANPEI_TEST_BROWSER not set: browser journeys skipped")
 	}
+	return path
+}
+
+// demoHarness is a server on a fresh SQLite database with the demo
+// district, on the real clock.
+func demoHarness(t *testing.T, o harnessOptions) *harness {
+	t.Helper()
 	gdb := dbtest.SQLite(t, migrate)
-	h := newHarness(t, gdb)
+	h := newHarnessWith(t, gdb, o)
 	h.clock.t = time.Now()
 	seedAccounts := account.NewStore(gdb, account.Options{BcryptCost: bcrypt.MinCost})
 	if err := demo.Seed(context.Background(), gdb, seedAccounts, h.roster); err != nil {
 		t.Fatalf("seed demo: %v", err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	return h
+}
+
+// chromeOptions starts Chromium headless as root on this machine's closed
+// network, in a fresh profile, with extra options after the common ones.
+func chromeOptions(t *testing.T, path string, extra ...chromedp.ExecAllocatorOption) []chromedp.ExecAllocatorOption {
+	return append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -47,16 +76,7 @@ func browser(t *testing.T) (*harness, context.Context) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(390, 844), // a phone
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(375, 812)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return h, ctx
+	}, extra...)
 }
 
 // step runs actions and, on failure, saves a screenshot of the page under

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -244,9 +245,8 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Current, error)
 	if ok {
 		return cached, nil
 	}
-	var sess Session
-	err := s.db.WithContext(ctx).Where("id = ?", id).First(&sess).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	sess, u, err := s.sessionWithUser(ctx, id)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Current{}, ErrNoSession
 	}
 	if err != nil {
@@ -256,12 +256,8 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Current, error)
 		s.db.WithContext(ctx).Delete(&Session{}, "id = ?", sess.ID)
 		return Current{}, ErrSessionExpired
 	}
-	var u User
-	if err := s.db.WithContext(ctx).First(&u, sess.UserID).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Current{}, ErrNoSession
-		}
-		return Current{}, fault.Wrap(err, "account: find session user")
+	if u.ID == 0 {
+		return Current{}, ErrNoSession
 	}
 	if u.Disabled {
 		return Current{}, ErrDisabled
@@ -285,6 +281,47 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Current, error)
 	cur := Current{Principal: p, User: u, Session: sess}
 	s.sessions.put(id, cur, now, gen)
 	return cur, nil
+}
+
+// sessionWithUser reads session id and its user in one statement (u.ID is
+// 0 when the user is gone); sql.ErrNoRows when there is no such session.
+// It is what a request costs when its session is not in the cache.
+func (s *Store) sessionWithUser(ctx context.Context, id string) (sess Session, u User, err error) {
+	const q = "SELECT s.id, s.user_id, s.csrf_token, s.ip, s.user_agent, s.created_at, s.last_seen_at, s.expires_at, " +
+		"u.id, u.username, u.name, u.phone, u.role, u.password_hash, u.enterprise_id, u.person_id, u.jurisdiction_kind, " +
+		"u.jurisdiction_code, u.disabled, u.failed_logins, u.locked_until, u.password_changed_at, u.created_at, u.updated_at " +
+		"FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = ? LIMIT 1"
+	var (
+		uid, failed                   sql.NullInt64
+		enterprise, person            sql.NullInt64
+		username, name, phone, role   sql.NullString
+		hash, jkind, jcode            sql.NullString
+		disabled                      sql.NullBool
+		locked, changed, created, upd sql.NullTime
+		ip, agent                     sql.NullString
+	)
+	err = s.db.WithContext(ctx).Raw(q, id).Row().Scan(&sess.ID, &sess.UserID, &sess.CSRFToken, &ip, &agent, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt,
+		&uid, &username, &name, &phone, &role, &hash, &enterprise, &person, &jkind, &jcode, &disabled, &failed, &locked, &changed, &created, &upd)
+	if err != nil || !uid.Valid {
+		return sess, User{}, err
+	}
+	sess.IP, sess.UserAgent = ip.String, agent.String
+	u = User{ID: uint(uid.Int64), Username: username.String, Name: name.String, Phone: phone.String, Role: Role(role.String),
+		PasswordHash: hash.String, JurisdictionKind: JurisdictionKind(jkind.String), JurisdictionCode: jcode.String,
+		Disabled: disabled.Bool, FailedLogins: int(failed.Int64), PasswordChangedAt: changed.Time, CreatedAt: created.Time, UpdatedAt: upd.Time}
+	if enterprise.Valid {
+		v := uint(enterprise.Int64)
+		u.EnterpriseID = &v
+	}
+	if person.Valid {
+		v := uint(person.Int64)
+		u.PersonID = &v
+	}
+	if locked.Valid {
+		t := locked.Time
+		u.LockedUntil = &t
+	}
+	return sess, u, nil
 }
 
 // Logout ends the session with token; ending an unknown session is not an

@@ -139,6 +139,10 @@ type Playback struct {
 	State      string    `gorm:"type:longtext;not null" json:"-"`
 	StartedAt  time.Time `gorm:"precision:6;not null" json:"started_at"`
 	UpdatedAt  time.Time `gorm:"precision:6;not null" json:"updated_at"`
+	// Version counts the writes of the row: every write adds one, and a
+	// heartbeat written in a batch (see beatBatch) replaces only the
+	// version it read.
+	Version int64 `gorm:"not null;default:0" json:"-"`
 }
 
 // TableName keeps the table name plain.

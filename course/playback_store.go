@@ -91,6 +91,8 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 		return PlaybackStart{}, asFault(err)
 	}
 	var out PlaybackStart
+	var previous string
+	defer func() { s.beats.forget(previous) }()
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		st, err := lockState(tx, learner.PersonID)
@@ -103,6 +105,7 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 		if err != nil {
 			return err
 		}
+		previous = st.ActiveSession
 		pr, err := loadProgress(tx, learner.PersonID, l.ContentKey)
 		if err != nil {
 			return err
@@ -168,32 +171,47 @@ func carryOver(tx *gorm.DB, sessionID string, now time.Time) (time.Time, error) 
 	if sessionID == "" {
 		return time.Time{}, nil
 	}
+	// A locking read: a batch of heartbeats (see beatBatch) writes the row
+	// without the person's lock, and what it wrote must be what is read.
 	var row Playback
-	if err := tx.Select("id, person_id, lesson_id, content_key, state").Where("id = ?", sessionID).Limit(1).Find(&row).Error; err != nil || row.State == "" {
+	if err := forUpdate(tx).Select("id, person_id, lesson_id, content_key, state").Where("id = ?", sessionID).Limit(1).Find(&row).Error; err != nil || row.State == "" {
 		return time.Time{}, err
 	}
 	var prev Session
 	if err := json.Unmarshal([]byte(row.State), &prev); err != nil {
 		return time.Time{}, err
 	}
+	// The session's row first, then the ledger and the coverage, in the
+	// order a batch of heartbeats (see beatBatch) locks them. Its version
+	// changes in any case: the session is superseded now, and a heartbeat
+	// that read it before must not write it.
 	e, stalled := prev.TakeStall()
+	var coverage *Progress
+	if prev.Unsaved > 0 {
+		pr, err := coverageRow(row, &prev, now)
+		if err != nil {
+			return time.Time{}, err
+		}
+		coverage, prev.Unsaved = &pr, 0
+	}
+	if stalled || coverage != nil {
+		state, err := json.Marshal(&prev)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if err := tx.Exec("UPDATE playback_sessions SET state = ?, version = version + 1 WHERE id = ?", string(state), row.ID).Error; err != nil {
+			return time.Time{}, err
+		}
+	} else if err := tx.Exec("UPDATE playback_sessions SET version = version + 1 WHERE id = ?", row.ID).Error; err != nil {
+		return time.Time{}, err
+	}
 	if stalled {
 		if err := insertExclusions(tx, row, []LedgerExclusion{e}); err != nil {
 			return time.Time{}, err
 		}
 	}
-	unsaved := prev.Unsaved > 0
-	if unsaved {
-		if err := saveCoverage(tx, row, &prev, now); err != nil {
-			return time.Time{}, err
-		}
-	}
-	if stalled || unsaved {
-		state, err := json.Marshal(&prev)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if err := tx.Exec("UPDATE playback_sessions SET state = ? WHERE id = ?", string(state), row.ID).Error; err != nil {
+	if coverage != nil {
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(coverage).Error; err != nil {
 			return time.Time{}, err
 		}
 	}
@@ -206,17 +224,25 @@ func carryOver(tx *gorm.DB, sessionID string, now time.Time) (time.Time, error) 
 // saveCoverage writes the coverage of session row to lesson_progress and
 // marks the session as having nothing unsaved.
 func saveCoverage(tx *gorm.DB, row Playback, sess *Session, now time.Time) error {
-	covered, err := json.Marshal(msIntervals(sess.Covered))
+	pr, err := coverageRow(row, sess, now)
 	if err != nil {
 		return err
 	}
-	pr := Progress{PersonID: row.PersonID, ContentKey: row.ContentKey, Covered: string(covered),
-		CreditedMS: sess.Covered.Total().Milliseconds(), DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess), UpdatedAt: now}
 	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pr).Error; err != nil {
 		return err
 	}
 	sess.Unsaved = 0
 	return nil
+}
+
+// coverageRow is the lesson_progress row of session row's coverage.
+func coverageRow(row Playback, sess *Session, now time.Time) (Progress, error) {
+	covered, err := json.Marshal(msIntervals(sess.Covered))
+	if err != nil {
+		return Progress{}, err
+	}
+	return Progress{PersonID: row.PersonID, ContentKey: row.ContentKey, Covered: string(covered),
+		CreditedMS: sess.Covered.Total().Milliseconds(), DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess), UpdatedAt: now}, nil
 }
 
 // liveProgress returns the coverage of the person's active playback
@@ -346,10 +372,25 @@ func (s *Store) loadPlayback(tx *gorm.DB, personID uint, id string) (Playback, *
 // change together or not at all. A refused heartbeat (replayed, forged,
 // reordered) changes nothing but is itself recorded as an exclusion, and
 // answers ErrHeartbeatRefused.
+//
+// Most heartbeats are accepted and take the short way (fastBeat): the
+// session as this server last wrote it, checked and written in a batch
+// with other learners' heartbeats. The rest take the long way described
+// above (lockedBeat).
 func (s *Store) Heartbeat(ctx context.Context, p account.Principal, id string, hb Heartbeat) (BeatResult, error) {
 	if p.Role != account.RoleLearner || p.PersonID == 0 {
 		return BeatResult{}, ErrNotLearner
 	}
+	if out, ok := s.fastBeat(ctx, p, id, hb); ok {
+		return out, nil
+	}
+	return s.lockedBeat(ctx, p, id, hb)
+}
+
+// lockedBeat is Heartbeat in the transaction that holds the person's
+// watch state and the session's row.
+func (s *Store) lockedBeat(ctx context.Context, p account.Principal, id string, hb Heartbeat) (BeatResult, error) {
+	defer s.beats.forget(id)
 	var out BeatResult
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		now := s.now()
@@ -396,6 +437,33 @@ func complete(s *Session) bool {
 }
 
 // saveBeat persists what an accepted heartbeat did and returns the time it
+// credited in ms (see planBeat), in the transaction that holds the
+// session's row.
+func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session, res Result, playing bool) (int64, error) {
+	w, credited, err := planBeat(now, row, sess, res, playing)
+	if err != nil {
+		return 0, err
+	}
+	if err := w.writeLedger(tx); err != nil {
+		return 0, err
+	}
+	return credited, tx.Exec("UPDATE playback_sessions SET state = ?, updated_at = ?, version = version + 1 WHERE id = ?", w.state, now, row.ID).Error
+}
+
+// beatWrite is what an accepted heartbeat writes: the ledger's new credits
+// and exclusions, now and then the lesson's coverage, and the session's
+// new state, which replaces the state of version version.
+type beatWrite struct {
+	row      Playback
+	credits  []CreditEntry
+	excluded []LedgerExclusion
+	coverage *Progress
+	state    string
+	at       time.Time
+	version  int64
+}
+
+// planBeat works out what an accepted heartbeat writes and the time it
 // credited in ms: the new credits and exclusions (short stalls kept in the
 // session, see SettleStall), the session, and now and then the lesson's
 // coverage. While a session is the person's active one its Covered is the
@@ -404,36 +472,50 @@ func complete(s *Session) bool {
 // written only every SaveCoverageEvery crediting heartbeats, when the
 // player pauses or stops, when the lesson is complete, and when another
 // session takes over (carryOver).
-func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session, res Result, playing bool) (int64, error) {
+func planBeat(now time.Time, row Playback, sess *Session, res Result, playing bool) (beatWrite, int64, error) {
+	w := beatWrite{row: row, at: now, version: row.Version}
 	var credited int64
-	credits := make([]CreditEntry, 0, len(res.Credited))
+	w.credits = make([]CreditEntry, 0, len(res.Credited))
 	for _, c := range res.Credited {
 		ms := c.Segment.Len().Milliseconds()
 		credited += ms
-		credits = append(credits, CreditEntry{PersonID: row.PersonID, Online: true, Category: row.Category, Day: c.Day,
+		w.credits = append(w.credits, CreditEntry{PersonID: row.PersonID, Online: true, Category: row.Category, Day: c.Day,
 			CourseID: row.CourseID, LessonID: row.LessonID, SessionID: row.ID,
 			SegStart: c.Segment.Start.Milliseconds(), SegEnd: c.Segment.End.Milliseconds(),
 			FromAt: c.From.UTC(), ToAt: c.To.UTC(), MS: ms, CreatedAt: now})
 	}
-	if err := insertCredits(tx, credits); err != nil {
-		return 0, err
-	}
-	if err := insertExclusions(tx, row, sess.SettleStall(res.Excluded, now, playing)); err != nil {
-		return 0, err
-	}
+	w.excluded = sess.SettleStall(res.Excluded, now, playing)
 	if credited > 0 {
 		sess.Unsaved++
 	}
 	if sess.Unsaved > 0 && (sess.Unsaved >= SaveCoverageEvery || !playing || complete(sess)) {
-		if err := saveCoverage(tx, row, sess, now); err != nil {
-			return 0, err
+		pr, err := coverageRow(row, sess, now)
+		if err != nil {
+			return beatWrite{}, 0, err
 		}
+		w.coverage = &pr
+		sess.Unsaved = 0
 	}
 	state, err := json.Marshal(sess)
 	if err != nil {
-		return 0, err
+		return beatWrite{}, 0, err
 	}
-	return credited, tx.Exec("UPDATE playback_sessions SET state = ?, updated_at = ? WHERE id = ?", string(state), now, row.ID).Error
+	w.state = string(state)
+	return w, credited, nil
+}
+
+// writeLedger writes w's credits, exclusions and coverage.
+func (w *beatWrite) writeLedger(tx *gorm.DB) error {
+	if err := insertCredits(tx, w.credits); err != nil {
+		return err
+	}
+	if err := insertExclusions(tx, w.row, w.excluded); err != nil {
+		return err
+	}
+	if w.coverage != nil {
+		return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(w.coverage).Error
+	}
+	return nil
 }
 
 // SaveCoverageEvery is how many crediting heartbeats of the active session
@@ -458,16 +540,28 @@ func insertCredits(tx *gorm.DB, rows []CreditEntry) error {
 // insertExclusions writes the exclusions of session row to the ledger in
 // one statement.
 func insertExclusions(tx *gorm.DB, row Playback, ex []LedgerExclusion) error {
-	if len(ex) == 0 {
+	return insertExclusionsOf(tx, []Playback{row}, [][]LedgerExclusion{ex})
+}
+
+// insertExclusionsOf writes the exclusions ex[i] of session rows[i], for
+// every i, in one statement.
+func insertExclusionsOf(tx *gorm.DB, rows []Playback, ex [][]LedgerExclusion) error {
+	n := 0
+	for _, e := range ex {
+		n += len(e)
+	}
+	if n == 0 {
 		return nil
 	}
 	const cols = "(`person_id`, `day`, `session_id`, `lesson_id`, `reason`, `seg_start`, `seg_end`, `wall_ms`, `at`)"
-	args := make([]any, 0, 9*len(ex))
-	for _, e := range ex {
-		args = append(args, row.PersonID, e.Day, row.ID, row.LessonID, string(e.Reason),
-			e.Segment.Start.Milliseconds(), e.Segment.End.Milliseconds(), e.Wall.Milliseconds(), e.At.UTC())
+	args := make([]any, 0, 9*n)
+	for i, row := range rows {
+		for _, e := range ex[i] {
+			args = append(args, row.PersonID, e.Day, row.ID, row.LessonID, string(e.Reason),
+				e.Segment.Start.Milliseconds(), e.Segment.End.Milliseconds(), e.Wall.Milliseconds(), e.At.UTC())
+		}
 	}
-	return tx.Exec("INSERT INTO watch_exclusions "+cols+" VALUES "+placeholders(len(ex), 9), args...).Error
+	return tx.Exec("INSERT INTO watch_exclusions "+cols+" VALUES "+placeholders(n, 9), args...).Error
 }
 
 // placeholders returns n groups of k "?" for a multi-row INSERT.
@@ -495,6 +589,7 @@ func (s *Store) Answer(ctx context.Context, p account.Principal, id, challengeID
 	if p.Role != account.RoleLearner || p.PersonID == 0 {
 		return ErrNotLearner
 	}
+	defer s.beats.forget(id)
 	return s.write(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		row, sess, err := s.loadPlayback(tx, p.PersonID, id)
@@ -514,7 +609,7 @@ func (s *Store) Answer(ctx context.Context, p account.Principal, id, challengeID
 		if err != nil {
 			return err
 		}
-		return tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(map[string]any{"state": string(state), "updated_at": now}).Error
+		return tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(map[string]any{"state": string(state), "updated_at": now, "version": gorm.Expr("version + 1")}).Error
 	})
 }
 

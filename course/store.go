@@ -64,8 +64,10 @@ type Options struct {
 // Store is the course catalogue, the playback sessions and the ledger of
 // credited learning.
 type Store struct {
-	db  *gorm.DB
-	opt Options
+	db    *gorm.DB
+	opt   Options
+	beats beatCache  // sessions heartbeating on this server
+	batch *beatBatch // writes their heartbeats
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).
@@ -89,7 +91,7 @@ func NewStore(db *gorm.DB, opt Options) (*Store, error) {
 		}
 		opt.Table = t
 	}
-	return &Store{db: db, opt: opt}, nil
+	return &Store{db: db, opt: opt, batch: &beatBatch{db: db}}, nil
 }
 
 // Policy returns the watch policy the store applies.

@@ -75,8 +75,12 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*gorm.DB,
 		gdb, err = gorm.Open(mysql.New(mysql.Config{DSN: mdsn, DefaultStringSize: 191}), cfg)
 		if err == nil {
 			sqlDB, _ := gdb.DB()
+			// As many idle connections as open ones: under load, releasing
+			// a connection above the idle limit closes it and the next
+			// request opens a new one (a TCP and authentication handshake
+			// for both sides); idle ones still close after two minutes.
 			sqlDB.SetMaxOpenConns(32)
-			sqlDB.SetMaxIdleConns(16)
+			sqlDB.SetMaxIdleConns(32)
 			sqlDB.SetConnMaxLifetime(5 * time.Minute)
 			sqlDB.SetConnMaxIdleTime(2 * time.Minute)
 		}

@@ -1,0 +1,349 @@
+package course
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"anpei/account"
+	"anpei/db"
+)
+
+// Heartbeats are the hot path of the course store: every learner playing
+// a lesson sends one every 15 s. An accepted heartbeat is answered only
+// once what it did is committed, as before, but it need not take the
+// locks of its own transaction: each server keeps the sessions its
+// heartbeats read (beatCache) together with the version of the row they
+// came from, and writes the heartbeats that arrive together in one
+// transaction (beatBatch) that replaces each session's row only where it
+// still has the version read. Any other write of a session row (a
+// challenge answer, a new session superseding it, a heartbeat through
+// another server) adds one to the version, so a heartbeat computed from
+// an older state never lands: it is done again the long way (lockedBeat),
+// from the database, under the person's lock, as every heartbeat that is
+// refused, fails or errs is.
+
+// maxBeatBatch is the most heartbeats one transaction writes.
+const maxBeatBatch = 128
+
+// beatIdle is how long a session's state stays in the cache without a
+// heartbeat (four missed heartbeats).
+const beatIdle = time.Minute
+
+// beatEntry is a session's state as this server last read or wrote it.
+// mu serializes the heartbeats of the session on this server.
+type beatEntry struct {
+	mu   sync.Mutex
+	row  Playback // Version is the version sess belongs to; State is unused
+	sess *Session // nil: not loaded, or spent by a heartbeat that did not land
+	used time.Time
+}
+
+// beatCache holds the entries of the sessions heartbeating on this server.
+type beatCache struct {
+	mu    sync.Mutex
+	m     map[string]*beatEntry
+	swept time.Time
+}
+
+// entry returns session id's entry, creating an empty one. Now and then it
+// drops the entries idle for longer than beatIdle.
+func (c *beatCache) entry(id string, now time.Time) *beatEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]*beatEntry{}
+	}
+	if now.Sub(c.swept) > beatIdle {
+		for k, e := range c.m {
+			if now.Sub(e.used) > beatIdle {
+				delete(c.m, k)
+			}
+		}
+		c.swept = now
+	}
+	e := c.m[id]
+	if e == nil {
+		e = &beatEntry{}
+		c.m[id] = e
+	}
+	e.used = now
+	return e
+}
+
+// forget drops session id's entry: this server wrote the row another way.
+func (c *beatCache) forget(id string) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+// errBeatFallback tells a heartbeat to take the long way: its write did
+// not land (the row has another version, or the batch failed).
+var errBeatFallback = errors.New("course: heartbeat not written in a batch")
+
+// beatJob is one heartbeat waiting for its batch.
+type beatJob struct {
+	w    *beatWrite
+	done chan error
+}
+
+// beatBatch writes the heartbeats queued while the previous batch was
+// committing, one transaction at a time.
+type beatBatch struct {
+	db    *gorm.DB
+	mu    sync.Mutex
+	queue []*beatJob
+	busy  bool
+	// What it did, for tests: transactions committed, heartbeats they
+	// wrote, heartbeats sent the long way.
+	commits, written, fellBack atomic.Int64
+}
+
+// write queues w and returns once its batch is committed (nil) or did not
+// write it (errBeatFallback).
+func (b *beatBatch) write(w *beatWrite) error {
+	j := &beatJob{w: w, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, j)
+	if !b.busy {
+		b.busy = true
+		go b.run()
+	}
+	b.mu.Unlock()
+	return <-j.done
+}
+
+func (b *beatBatch) run() {
+	for {
+		b.mu.Lock()
+		if len(b.queue) == 0 {
+			b.busy = false
+			b.mu.Unlock()
+			return
+		}
+		n := min(len(b.queue), maxBeatBatch)
+		jobs := slices.Clone(b.queue[:n])
+		b.queue = slices.Delete(b.queue, 0, n)
+		b.mu.Unlock()
+		b.commit(jobs)
+	}
+}
+
+// commit writes jobs in one transaction. A job whose row no longer has the
+// version it read is left out and told to fall back; if the transaction
+// fails, every job is.
+func (b *beatBatch) commit(jobs []*beatJob) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var written []*beatJob
+	err := db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
+		fresh, err := lockVersions(tx, jobs)
+		if err != nil {
+			return err
+		}
+		written = fresh
+		if len(fresh) == 0 {
+			return nil
+		}
+		if err := updateStates(tx, fresh); err != nil {
+			return err
+		}
+		return writeLedgers(tx, fresh)
+	})
+	if err != nil {
+		written = nil
+	} else {
+		b.commits.Add(1)
+	}
+	b.written.Add(int64(len(written)))
+	b.fellBack.Add(int64(len(jobs) - len(written)))
+	done := make(map[*beatJob]bool, len(written))
+	for _, j := range written {
+		done[j] = true
+	}
+	for _, j := range jobs {
+		if done[j] {
+			j.done <- nil
+		} else {
+			j.done <- errBeatFallback
+		}
+	}
+}
+
+// lockVersions locks the jobs' session rows (MySQL; SQLite's immediate
+// transaction already excludes other writers) and returns the jobs whose
+// row still has the version they read, one per session.
+func lockVersions(tx *gorm.DB, jobs []*beatJob) ([]*beatJob, error) {
+	ids := make([]string, 0, len(jobs))
+	for _, j := range jobs {
+		ids = append(ids, j.w.row.ID)
+	}
+	q := "SELECT id, version FROM playback_sessions WHERE id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
+	if tx.Dialector.Name() == "mysql" {
+		q += " FOR UPDATE"
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := make(map[string]int64, len(ids))
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		have[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fresh := make([]*beatJob, 0, len(jobs))
+	for _, j := range jobs {
+		if v, ok := have[j.w.row.ID]; ok && v == j.w.version {
+			fresh = append(fresh, j)
+			delete(have, j.w.row.ID) // a second job of the same session falls back
+		}
+	}
+	return fresh, nil
+}
+
+// updateStates replaces the jobs' session rows in one statement.
+func updateStates(tx *gorm.DB, jobs []*beatJob) error {
+	var q strings.Builder
+	args := make([]any, 0, 5*len(jobs))
+	q.WriteString("UPDATE playback_sessions SET state = CASE id")
+	for _, j := range jobs {
+		q.WriteString(" WHEN ? THEN ?")
+		args = append(args, j.w.row.ID, j.w.state)
+	}
+	q.WriteString(" END, updated_at = CASE id")
+	for _, j := range jobs {
+		q.WriteString(" WHEN ? THEN ?")
+		args = append(args, j.w.row.ID, j.w.at)
+	}
+	q.WriteString(" END, version = version + 1 WHERE id IN (?" + strings.Repeat(", ?", len(jobs)-1) + ")")
+	for _, j := range jobs {
+		args = append(args, j.w.row.ID)
+	}
+	r := tx.Exec(q.String(), args...)
+	if r.Error != nil {
+		return r.Error
+	}
+	if r.RowsAffected != int64(len(jobs)) {
+		return errBeatFallback // cannot happen under the locks; never guess
+	}
+	return nil
+}
+
+// writeLedgers appends the jobs' credits and exclusions and writes their
+// coverage, a statement each.
+func writeLedgers(tx *gorm.DB, jobs []*beatJob) error {
+	var credits []CreditEntry
+	var progress []Progress
+	var exRows []Playback
+	var exs [][]LedgerExclusion
+	for _, j := range jobs {
+		credits = append(credits, j.w.credits...)
+		if len(j.w.excluded) > 0 {
+			exRows, exs = append(exRows, j.w.row), append(exs, j.w.excluded)
+		}
+		if j.w.coverage != nil {
+			progress = append(progress, *j.w.coverage)
+		}
+	}
+	if err := insertCredits(tx, credits); err != nil {
+		return err
+	}
+	if err := insertExclusionsOf(tx, exRows, exs); err != nil {
+		return err
+	}
+	if len(progress) == 0 {
+		return nil
+	}
+	// Rows in key order, so that two servers' batches lock them alike.
+	slices.SortFunc(progress, func(a, b Progress) int {
+		return cmp.Or(cmp.Compare(a.PersonID, b.PersonID), strings.Compare(a.ContentKey, b.ContentKey))
+	})
+	return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&progress).Error
+}
+
+// fastBeat accounts for an accepted heartbeat from the session's cached
+// state, written in a batch. ok is false when the heartbeat must take the
+// long way: the session is not in the cache and cannot be read, it is not
+// the person's, the heartbeat is refused or in error, or its write did not
+// land; nothing of it was written then.
+func (s *Store) fastBeat(ctx context.Context, p account.Principal, id string, hb Heartbeat) (out BeatResult, ok bool) {
+	now := s.now()
+	e := s.beats.entry(id, now)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sess == nil {
+		row, sess, err := s.readPlayback(ctx, id)
+		if err != nil {
+			return BeatResult{}, false
+		}
+		e.row, e.sess = row, sess
+	}
+	if e.row.PersonID != p.PersonID {
+		return BeatResult{}, false
+	}
+	sess := e.sess
+	e.sess = nil // spent unless its write lands
+	res, err := sess.Heartbeat(hb, now)
+	if err != nil || !res.Accepted {
+		return BeatResult{}, false
+	}
+	var challenge *ChallengeView
+	if cid, due := sess.Challenge(now, s.opt.Rand); due {
+		challenge = challengeView(sess, cid)
+	}
+	w, credited, err := planBeat(now, e.row, sess, res, hb.Playing)
+	if err != nil || s.batch.write(&w) != nil {
+		return BeatResult{}, false
+	}
+	e.row.Version++
+	e.sess = sess
+	return BeatResult{Accepted: true, CreditedMS: credited, LessonCredited: sess.Covered.Total().Milliseconds(),
+		DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess),
+		CreditedTodayMS: sess.CreditedToday.Milliseconds(), DailyCapMS: s.opt.Policy.DailyCap.Milliseconds(),
+		Superseded: sess.Superseded, Challenge: challenge, Excluded: excludedViews(res.Excluded)}, true
+}
+
+// readPlayback reads session id with its version, without locks, marked
+// superseded when it is no longer its person's active session.
+func (s *Store) readPlayback(ctx context.Context, id string) (Playback, *Session, error) {
+	var row Playback
+	var active sql.NullString
+	err := s.db.WithContext(ctx).Raw("SELECT p.id, p.person_id, p.lesson_id, p.content_key, p.course_id, p.version_id, p.category, p.state, p.version, w.active_session "+
+		"FROM playback_sessions p LEFT JOIN watch_states w ON w.person_id = p.person_id WHERE p.id = ? LIMIT 1", id).Row().
+		Scan(&row.ID, &row.PersonID, &row.LessonID, &row.ContentKey, &row.CourseID, &row.VersionID, &row.Category, &row.State, &row.Version, &active)
+	if err != nil {
+		return Playback{}, nil, err
+	}
+	var sess Session
+	if err := json.Unmarshal([]byte(row.State), &sess); err != nil {
+		return Playback{}, nil, err
+	}
+	row.State = ""
+	if active.String != sess.ID && !sess.Superseded {
+		Supersede(&sess)
+	}
+	return row, &sess, nil
+}

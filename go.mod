@@ -17,6 +17,7 @@ require (
 	github.com/makiuchi-d/gozxing v0.1.1
 	github.com/microcosm-cc/bluemonday v1.0.27
 	github.com/mr-tron/base58 v1.3.0
+	github.com/piglig/go-qr v1.1.0
 	github.com/pion/ice/v2 v2.3.38
 	github.com/pion/interceptor v0.1.51
 	github.com/pion/rtcp v1.2.20

@@ -9,5 +9,7 @@
 // has every hanzi of GB 2312 and GBK and CJK Extension A. A character it
 // lacks is refused with ErrUnprintable, never printed as a gap. The 4 MB
 // font is parsed once per process; each document embeds only the glyphs it
-// draws, which keeps a Render at about 7 ms on one core.
+// draws, and the QR code is encoded with one fixed mask (qrMask), which
+// keeps a Render at about 3.5 ms on one core, most of it in fpdf (its font
+// ID and its zlib streams).
 package document

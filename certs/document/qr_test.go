@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goqr "github.com/piglig/go-qr"
 )
 
 func TestQRPNGRoundTrip(t *testing.T) {
@@ -131,7 +133,12 @@ func TestQRInPDFDecodes(t *testing.T) {
 // inside the QR code's square, 8 pixels a millimetre.
 func qrFromPDF(t *testing.T, pdf []byte) image.Image {
 	t.Helper()
-	const pxPerMM = 8.0
+	return qrFromPDFAt(t, pdf, 8)
+}
+
+// qrFromPDFAt is qrFromPDF at pxPerMM pixels a millimetre.
+func qrFromPDFAt(t *testing.T, pdf []byte, pxPerMM float64) image.Image {
+	t.Helper()
 	k := 72 / 25.4 // points per millimetre
 	// The QR square in PDF coordinates (points, origin bottom left).
 	x0, x1 := qrX*k, (qrX+qrSide)*k
@@ -160,4 +167,102 @@ func qrFromPDF(t *testing.T, pdf []byte) image.Image {
 		t.Fatalf("found %d rectangles in the QR square, want the code's modules", n)
 	}
 	return img
+}
+
+// qrPayloads are the payloads the QR tests draw: a short address, the
+// typical verification address, the longest allowed, Chinese text (byte
+// mode, UTF-8) and digits only (numeric mode).
+func qrPayloads() map[string]string {
+	return map[string]string{
+		"short":   "https://anpei.example.cn/verify/PX-1",
+		"typical": samplePayload(),
+		"longest": "https://anpei.qilin.gov.cn/verify/PX-2026-000123-7K4Q?t=" +
+			strings.Repeat("eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMDEifQ", 20)[:MaxQRPayload-56],
+		"Chinese text": "证书编号 PX-2026-000123-7K4Q 张晓明 麒麟区应急管理局",
+		"digits":       strings.Repeat("0123456789", 30),
+	}
+}
+
+// modulesImage paints a module matrix black on white, px pixels a module.
+func modulesImage(modules [][]bool, px int) image.Image {
+	n := len(modules)
+	img := image.NewGray(image.Rect(0, 0, n*px, n*px))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	for y, row := range modules {
+		for x, dark := range row {
+			if !dark {
+				continue
+			}
+			for dy := range px {
+				for dx := range px {
+					img.SetGray(x*px+dx, y*px+dy, color.Gray{})
+				}
+			}
+		}
+	}
+	return img
+}
+
+// The matrix the PDF draws is a level M code with the forced mask, the
+// smallest version that holds the payload, inside a quiet zone of four
+// modules, and an independent decoder (ZXing's) reads it back.
+func TestQRMaskForced(t *testing.T) {
+	for name, payload := range qrPayloads() {
+		t.Run(name, func(t *testing.T) {
+			if len(payload) > MaxQRPayload {
+				t.Fatalf("payload is %d bytes, over MaxQRPayload", len(payload))
+			}
+			modules, err := qrModules(payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := len(modules)
+			version := (n - 2*qrQuietZone - 17) / 4
+			if n != 17+4*version+2*qrQuietZone || version < 1 || version > 23 {
+				t.Fatalf("matrix is %d modules across, not a version 1–23 code in its quiet zone", n)
+			}
+			for i, row := range modules {
+				if len(row) != n {
+					t.Fatalf("row %d is %d modules, want %d", i, len(row), n)
+				}
+				for j, dark := range row {
+					inZone := i < qrQuietZone || j < qrQuietZone || i >= n-qrQuietZone || j >= n-qrQuietZone
+					if inZone && dark {
+						t.Fatalf("module (%d, %d) of the quiet zone is dark", j, i)
+					}
+				}
+			}
+			img := modulesImage(modules, 4)
+			got, err := DecodeQR(img)
+			if err != nil || got != payload {
+				t.Errorf("ZXing reads %q, %v; want %q", got, err, payload)
+			}
+			res, err := goqr.DecodeDetailed(img)
+			if err != nil {
+				t.Fatalf("go-qr cannot read its format information: %v", err)
+			}
+			if res.Mask != qrMask || res.Ecc != goqr.Medium || res.Version != version || res.Text != payload {
+				t.Errorf("code is version %d, level %d, mask %d, text %q; want version %d, level M, mask %d",
+					res.Version, res.Ecc, res.Mask, res.Text, version, qrMask)
+			}
+		})
+	}
+}
+
+// Long and short payloads, drawn in the PDF's 32 mm square, read back
+// from the page's own drawing operators (16 pixels a millimetre: the
+// longest code has 0.27 mm modules).
+func TestQRInPDFDecodesEveryLength(t *testing.T) {
+	for name, payload := range qrPayloads() {
+		t.Run(name, func(t *testing.T) {
+			d := sample()
+			d.QRPayload = payload
+			got, err := DecodeQR(qrFromPDFAt(t, renderPDF(t, d), 16))
+			if err != nil || got != payload {
+				t.Errorf("QR in PDF decodes to %q, %v; want %q", got, err, payload)
+			}
+		})
+	}
 }

@@ -5,15 +5,16 @@ import (
 	"time"
 )
 
-// sessionCache keeps recently authenticated sessions in memory for a few
-// seconds, so that a learner answering an exam or watching a lesson is not
-// three queries per request. It is bounded in size and in staleness: every
-// change this store makes to users or sessions (logout, disabling, a new
-// or reset password, any user update) empties it at once, and a change it
-// cannot see (another process: `anpei admin set-password`, a second node,
-// a person moved to another enterprise in the roster) takes effect within
-// the TTL. An entry never outlives its session's own deadlines: those are
-// checked on every hit.
+// sessionCache keeps recently authenticated sessions in memory for up to
+// a minute, so that a learner answering an exam or watching a lesson is
+// not two queries per request. It is bounded in size and in staleness:
+// every change a store makes to users or sessions (logout, disabling, a
+// new or reset password, any user update) drops the entries it concerns
+// at once on its server and, through the change feed (see Change), within
+// about a second on every other; a change the stores cannot see (a person
+// moved to another enterprise in the roster) takes effect within the TTL.
+// An entry never outlives its session's own deadlines: those are checked
+// on every hit.
 type sessionCache struct {
 	ttl time.Duration
 	max int
@@ -81,7 +82,22 @@ func (c *sessionCache) forget(id string) {
 	c.mu.Unlock()
 }
 
-// forgetAll drops every session: a user changed.
+// forgetUser drops every session of user id.
+func (c *sessionCache) forgetUser(id uint) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	for k, e := range c.entries {
+		if e.cur.User.ID == id {
+			delete(c.entries, k)
+		}
+	}
+	c.gen++
+	c.mu.Unlock()
+}
+
+// forgetAll drops every session.
 func (c *sessionCache) forgetAll() {
 	if c == nil {
 		return

@@ -33,9 +33,12 @@ type Options struct {
 	// person, town or department) do not exist; the roster knows. Optional.
 	CheckRefs func(ctx context.Context, n NewUser) ([]fault.Detail, error)
 	// SessionCacheTTL is how long an authenticated session is reused from
-	// memory before it is read again (default 5s; negative turns the cache
-	// off). Changes made through this store apply at once; others (another
-	// node, the admin command) within this time.
+	// memory before it is read again (default 1m, when its once-a-minute
+	// touch is due anyway; negative turns the cache off). Changes made
+	// through any store apply at once on its server and within about a
+	// second on the others (another node, the admin command), through the
+	// change feed (see Change); a change made behind the stores' back (a
+	// person moved to another enterprise in the roster) within this time.
 	SessionCacheTTL time.Duration
 }
 
@@ -45,6 +48,7 @@ type Store struct {
 	opt      Options
 	fake     string // a hash compared against when the user does not exist
 	sessions *sessionCache
+	feed     changeFeed
 }
 
 // NewStore returns a store over db.
@@ -68,7 +72,7 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 		opt.LockFor = 15 * time.Minute
 	}
 	if opt.SessionCacheTTL == 0 {
-		opt.SessionCacheTTL = 5 * time.Second
+		opt.SessionCacheTTL = time.Minute
 	}
 	fake, _ := bcrypt.GenerateFromPassword([]byte("anpei-no-such-user"), opt.BcryptCost)
 	return &Store{db: db, opt: opt, fake: string(fake), sessions: newSessionCache(opt.SessionCacheTTL, 100_000)}
@@ -76,8 +80,15 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 
 // AutoMigrate creates the account tables.
 func AutoMigrate(tx *gorm.DB) error {
-	return tx.AutoMigrate(&User{}, &Session{})
+	if err := tx.AutoMigrate(&User{}, &Session{}); err != nil {
+		return err
+	}
+	return migrateChanges(tx)
 }
+
+// MigrateChanges creates the change feed of the servers' session caches
+// (schema version 10).
+func MigrateChanges(tx *gorm.DB) error { return migrateChanges(tx) }
 
 func (s *Store) now() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
 
@@ -241,6 +252,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (Current, error)
 	}
 	id := hashToken(token)
 	now := s.now()
+	s.syncChanges(ctx, now)
 	cached, gen, ok := s.sessions.get(id, now)
 	if ok {
 		return cached, nil
@@ -327,7 +339,7 @@ func (s *Store) sessionWithUser(ctx context.Context, id string) (sess Session, u
 // Logout ends the session with token; ending an unknown session is not an
 // error.
 func (s *Store) Logout(ctx context.Context, p Principal, token string) error {
-	defer s.sessions.forget(hashToken(token))
+	defer s.changed(ctx, Change{SessionID: hashToken(token)})
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&Session{}, "id = ?", hashToken(token))
 		if res.Error != nil {

@@ -201,7 +201,7 @@ type UserPatch struct {
 // the user's sessions. Returns ErrUserNotFound, ErrForbidden or a
 // validation error.
 func (s *Store) UpdateUser(ctx context.Context, p Principal, id uint, patch UserPatch) (User, error) {
-	defer s.sessions.forgetAll()
+	defer s.changed(ctx, Change{UserID: id})
 	if !p.Is(RoleAdmin) && (p.UserID != id || patch.Disabled != nil) {
 		return User{}, ErrForbidden
 	}
@@ -252,7 +252,7 @@ func (s *Store) UpdateUser(ctx context.Context, p Principal, id uint, patch User
 // old one, and ends their other sessions. Returns ErrWrongPassword or a
 // policy error.
 func (s *Store) ChangePassword(ctx context.Context, p Principal, keepToken, oldPW, newPW string) error {
-	defer s.sessions.forgetAll()
+	defer s.changed(ctx, Change{UserID: p.UserID})
 	if err := CheckPassword("new_password", newPW); err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func (s *Store) ChangePassword(ctx context.Context, p Principal, keepToken, oldP
 // ResetPassword sets another user's password (admins only, ErrForbidden
 // otherwise), lifts any lock and ends that user's sessions.
 func (s *Store) ResetPassword(ctx context.Context, p Principal, id uint, newPW string) error {
-	defer s.sessions.forgetAll()
+	defer s.changed(ctx, Change{UserID: id})
 	if !p.Is(RoleAdmin) {
 		return ErrForbidden
 	}

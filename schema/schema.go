@@ -44,8 +44,11 @@ func Migrations() []db.Migration {
 		{Version: 7, Name: "compliance results and month-end snapshots", Up: compliance.AutoMigrate},
 		{Version: 8, Name: "live lectures: sessions, audiences, connections, presence checks, attendance, chat", Up: lecture.AutoMigrate},
 		{Version: 9, Name: "background jobs run once across servers: job periods and sweep leases", Up: jobs.AutoMigrate},
-		{Version: 10, Name: "playback sessions count their writes (heartbeats written in batches)", Up: func(tx *gorm.DB) error {
-			return tx.AutoMigrate(&course.Playback{})
+		{Version: 10, Name: "playback sessions count their writes (heartbeats written in batches); the change feed of the session caches", Up: func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&course.Playback{}); err != nil {
+				return err
+			}
+			return account.MigrateChanges(tx)
 		}},
 	}
 }

@@ -36,6 +36,12 @@ import (
 // maxBeatBatch is the most heartbeats one transaction writes.
 const maxBeatBatch = 128
 
+// beatFlights is how many batches may be committing at once: while one
+// waits for its commit to reach the disk, the next is sent. Their rows
+// never overlap (a session's heartbeats on a server wait for each other,
+// see beatEntry, and a row another server holds is locked by its batch).
+const beatFlights = 2
+
 // beatIdle is how long a session's state stays in the cache without a
 // heartbeat (four missed heartbeats).
 const beatIdle = time.Minute
@@ -98,13 +104,13 @@ type beatJob struct {
 	done chan error
 }
 
-// beatBatch writes the heartbeats queued while the previous batch was
-// committing, one transaction at a time.
+// beatBatch writes the heartbeats queued while the previous batches were
+// committing, in up to beatFlights transactions at a time.
 type beatBatch struct {
 	db    *gorm.DB
 	mu    sync.Mutex
 	queue []*beatJob
-	busy  bool
+	busy  int // batches committing
 	// What it did, for tests: transactions committed, heartbeats they
 	// wrote, heartbeats sent the long way.
 	commits, written, fellBack atomic.Int64
@@ -116,8 +122,8 @@ func (b *beatBatch) write(w *beatWrite) error {
 	j := &beatJob{w: w, done: make(chan error, 1)}
 	b.mu.Lock()
 	b.queue = append(b.queue, j)
-	if !b.busy {
-		b.busy = true
+	if b.busy < beatFlights {
+		b.busy++
 		go b.run()
 	}
 	b.mu.Unlock()
@@ -128,7 +134,7 @@ func (b *beatBatch) run() {
 	for {
 		b.mu.Lock()
 		if len(b.queue) == 0 {
-			b.busy = false
+			b.busy--
 			b.mu.Unlock()
 			return
 		}

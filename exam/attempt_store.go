@@ -418,15 +418,24 @@ func (s *Store) saveExamAnswer(ctx context.Context, p account.Principal, id uint
 		need = max(need, n+1)
 	}
 	now := s.now()
-	// One statement, atomic by itself, sent as it is: the hot path of an
-	// exam does without GORM's statement building and its BEGIN/COMMIT.
+	cutoff := now.Add(-max(s.opt.Grace, 0))
+	if s.saves.save(&saveJob{choice: strings.Join(choice, ","), at: now, attempt: id, no: no, need: need,
+		multiple: len(choice) > 1, person: p.PersonID, cutoff: cutoff}) {
+		if choice == nil {
+			choice = []string{}
+		}
+		return Saved{No: no, Choice: choice, SavedAt: now}, true, nil
+	}
+	// Not saved by its batch: alone. One statement, atomic by itself, sent
+	// as it is: the hot path of an exam does without GORM's statement
+	// building and its BEGIN/COMMIT.
 	q := saveSQL
 	args := []any{strings.Join(choice, ","), now, id, no, need}
 	if len(choice) > 1 {
 		q = saveMultipleSQL
 		args = append(args, Multiple)
 	}
-	args = append(args, id, p.PersonID, false, now.Add(-max(s.opt.Grace, 0)))
+	args = append(args, id, p.PersonID, false, cutoff)
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return Saved{}, false, fault.Wrap(err, "exam: database handle")

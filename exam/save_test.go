@@ -2,11 +2,13 @@ package exam
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"gorm.io/gorm"
 
+	"anpei/account"
 	"anpei/db/dbtest"
 	"anpei/fault"
 )
@@ -86,6 +88,118 @@ func TestSaveAnswerRules(t *testing.T) {
 		}
 		if got := stored(judge); got != "A" {
 			t.Fatalf("after the refusal the answer is %q, want A", got)
+		}
+	})
+}
+
+// TestSavesInBatches: two candidates answer every question of their papers
+// at once, then again with refused saves among theirs (a question of the
+// other's paper, an option the item lacks, an unknown item). The saves
+// that meet are written together; every good answer is stored and every
+// refusal is explained as if it had been sent alone (a batch with a
+// refused save in it is sent again save by save).
+func TestSavesInBatches(t *testing.T) {
+	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
+		st := testStore(gdb, c)
+		bank(t, st)
+		e, err := st.CreateExam(ctx, author, ExamInput{Title: "考试", Blueprint: blueprint10()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type save struct {
+			p       account.Principal
+			attempt uint
+			no      int
+			letters []string
+			code    string // "" = saved
+		}
+		var saves []save
+		want := map[[2]uint]string{}
+		for _, p := range []account.Principal{cand1, cand2} {
+			a, err := st.Start(ctx, p, e.ID, "", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range a.Items {
+				letter := "A"
+				if it.Type == Judge {
+					letter = "B"
+				}
+				saves = append(saves, save{p, a.ID, it.No, []string{letter}, ""})
+				want[[2]uint{a.ID, uint(it.No)}] = letter
+				if it.Type == Judge {
+					saves = append(saves, save{p, a.ID, it.No, []string{"F"}, ErrInvalidAnswer.Code})
+				}
+			}
+			saves = append(saves, save{p, a.ID, 99, []string{"A"}, ErrItemNotOnPaper.Code})
+			other := cand2
+			if p == cand2 {
+				other = cand1
+			}
+			saves = append(saves, save{other, a.ID, 1, []string{"C"}, ErrAttemptNotFound.Code})
+		}
+		var good []save
+		for _, sv := range saves {
+			if sv.code == "" {
+				good = append(good, sv)
+			}
+		}
+		for round := range 6 {
+			// Good saves alone first, then with the refused ones among them.
+			batch := good
+			if round >= 3 {
+				batch = saves
+			}
+			if round == 0 {
+				// The writers are busy: every save queues, then one writer
+				// takes them all.
+				st.saves.mu.Lock()
+				st.saves.busy = saveFlights
+				st.saves.mu.Unlock()
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, len(batch))
+			for i, sv := range batch {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = st.SaveAnswer(ctx, sv.p, sv.attempt, sv.no, sv.letters)
+				}()
+			}
+			if round == 0 {
+				for queued := 0; queued < len(batch); {
+					time.Sleep(time.Millisecond)
+					st.saves.mu.Lock()
+					queued = len(st.saves.queue)
+					st.saves.mu.Unlock()
+				}
+				st.saves.mu.Lock()
+				st.saves.busy = 1
+				st.saves.mu.Unlock()
+				go st.saves.run()
+			}
+			wg.Wait()
+			for i, sv := range batch {
+				if got := fault.As(errs[i]).Code; sv.code == "" && errs[i] != nil || sv.code != "" && got != sv.code {
+					t.Fatalf("round %d, save %d (%+v): %v, want %q", round, i, sv, errs[i], sv.code)
+				}
+			}
+			c.t = c.t.Add(time.Second)
+		}
+		var rows []AnswerRow
+		if err := gdb.Find(&rows).Error; err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if w := want[[2]uint{r.AttemptID, uint(r.No)}]; r.Choice != w {
+				t.Errorf("attempt %d, item %d: stored %q, want %q", r.AttemptID, r.No, r.Choice, w)
+			}
+		}
+		t.Logf("%d saves written in %d statements of several; %d sent again alone", st.saves.written.Load(), st.saves.batches.Load(), st.saves.alone.Load())
+		if st.saves.batches.Load() == 0 {
+			t.Fatal("no two saves were written together; the test did not test batches")
 		}
 	})
 }

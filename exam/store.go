@@ -53,6 +53,7 @@ type Store struct {
 	db     *gorm.DB
 	opt    Options
 	active *activePool
+	saves  *saveBatch // answers saved during exams
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).
@@ -63,7 +64,7 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 	if opt.Grace == 0 {
 		opt.Grace = DefaultGrace
 	}
-	return &Store{db: db, opt: opt, active: &activePool{}}
+	return &Store{db: db, opt: opt, active: &activePool{}, saves: &saveBatch{db: db}}
 }
 
 // The store's errors.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
 	"anpei/account"
 	"anpei/db/dbtest"
 )

@@ -146,27 +146,37 @@ func (b *beatBatch) run() {
 	}
 }
 
-// commit writes jobs in one transaction. A job whose row no longer has the
-// version it read is left out and told to fall back; if the transaction
-// fails, every job is.
+// commit writes jobs in one transaction. Usually every job's row still
+// has the version it read, and one UPDATE that requires it of each row
+// replaces them all; otherwise that transaction is rolled back and another
+// locks the rows first and leaves out (and tells to fall back) each job
+// whose row has another version. If that fails too, every job falls back.
 func (b *beatBatch) commit(jobs []*beatJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var written []*beatJob
+	written := jobs
 	err := db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
-		fresh, err := lockVersions(tx, jobs)
-		if err != nil {
+		if err := updateStates(tx, jobs, true); err != nil {
 			return err
 		}
-		written = fresh
-		if len(fresh) == 0 {
-			return nil
-		}
-		if err := updateStates(tx, fresh); err != nil {
-			return err
-		}
-		return writeLedgers(tx, fresh)
+		return writeLedgers(tx, jobs)
 	})
+	if errors.Is(err, errBeatFallback) {
+		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
+			fresh, err := lockVersions(tx, jobs)
+			if err != nil {
+				return err
+			}
+			written = fresh
+			if len(fresh) == 0 {
+				return nil
+			}
+			if err := updateStates(tx, fresh, false); err != nil {
+				return err
+			}
+			return writeLedgers(tx, fresh)
+		})
+	}
 	if err != nil {
 		written = nil
 	} else {
@@ -203,7 +213,7 @@ func lockVersions(tx *gorm.DB, jobs []*beatJob) ([]*beatJob, error) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := tx.Raw(q, args...).Rows()
+	rows, err := tx.Statement.ConnPool.QueryContext(tx.Statement.Context, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -230,8 +240,11 @@ func lockVersions(tx *gorm.DB, jobs []*beatJob) ([]*beatJob, error) {
 	return fresh, nil
 }
 
-// updateStates replaces the jobs' session rows in one statement.
-func updateStates(tx *gorm.DB, jobs []*beatJob) error {
+// updateStates replaces the jobs' session rows in one statement, each only
+// if it still has the version its job read when checked is true (the rows
+// are not locked yet); it returns errBeatFallback if not every row was
+// replaced.
+func updateStates(tx *gorm.DB, jobs []*beatJob, checked bool) error {
 	var q strings.Builder
 	args := make([]any, 0, 5*len(jobs))
 	q.WriteString("UPDATE playback_sessions SET state = CASE id")
@@ -244,16 +257,25 @@ func updateStates(tx *gorm.DB, jobs []*beatJob) error {
 		q.WriteString(" WHEN ? THEN ?")
 		args = append(args, j.w.row.ID, j.w.at)
 	}
-	q.WriteString(" END, version = version + 1 WHERE id IN (?" + strings.Repeat(", ?", len(jobs)-1) + ")")
-	for _, j := range jobs {
-		args = append(args, j.w.row.ID)
+	q.WriteString(" END, version = version + 1 WHERE ")
+	for i, j := range jobs {
+		if i > 0 {
+			q.WriteString(" OR ")
+		}
+		if checked {
+			q.WriteString("(id = ? AND version = ?)")
+			args = append(args, j.w.row.ID, j.w.version)
+		} else {
+			q.WriteString("id = ?")
+			args = append(args, j.w.row.ID)
+		}
 	}
-	r := tx.Exec(q.String(), args...)
-	if r.Error != nil {
-		return r.Error
+	r, err := rawExec(tx, q.String(), args...)
+	if err != nil {
+		return err
 	}
-	if r.RowsAffected != int64(len(jobs)) {
-		return errBeatFallback // cannot happen under the locks; never guess
+	if n, err := r.RowsAffected(); err != nil || n != int64(len(jobs)) {
+		return errBeatFallback // unchecked: cannot happen under the locks; never guess
 	}
 	return nil
 }
@@ -352,4 +374,15 @@ func (s *Store) readPlayback(ctx context.Context, id string) (Playback, *Session
 		Supersede(&sess)
 	}
 	return row, &sess, nil
+}
+
+// rawExec runs a statement in tx's transaction as it is: the batch's
+// statements carry hundreds of arguments, which GORM would scan and copy
+// once more before the driver does.
+func rawExec(tx *gorm.DB, q string, args ...any) (sql.Result, error) {
+	ctx := tx.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return tx.Statement.ConnPool.ExecContext(ctx, q, args...)
 }

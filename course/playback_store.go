@@ -534,7 +534,8 @@ func insertCredits(tx *gorm.DB, rows []CreditEntry) error {
 		args = append(args, c.PersonID, c.Online, c.Category, c.Day, c.CourseID, c.LessonID, c.SessionID,
 			c.SegStart, c.SegEnd, c.OfflineID, c.FromAt, c.ToAt, c.MS, c.CreatedAt)
 	}
-	return tx.Exec("INSERT INTO training_credits "+cols+" VALUES "+placeholders(len(rows), 14), args...).Error
+	_, err := rawExec(tx, "INSERT INTO training_credits "+cols+" VALUES "+placeholders(len(rows), 14), args...)
+	return err
 }
 
 // insertExclusions writes the exclusions of session row to the ledger in
@@ -561,7 +562,8 @@ func insertExclusionsOf(tx *gorm.DB, rows []Playback, ex [][]LedgerExclusion) er
 				e.Segment.Start.Milliseconds(), e.Segment.End.Milliseconds(), e.Wall.Milliseconds(), e.At.UTC())
 		}
 	}
-	return tx.Exec("INSERT INTO watch_exclusions "+cols+" VALUES "+placeholders(n, 9), args...).Error
+	_, err := rawExec(tx, "INSERT INTO watch_exclusions "+cols+" VALUES "+placeholders(n, 9), args...)
+	return err
 }
 
 // placeholders returns n groups of k "?" for a multi-row INSERT.

@@ -1,6 +1,9 @@
 package live
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -134,6 +137,24 @@ func (n *Node) apis() (pub, view *webrtc.API, err error) {
 	var s webrtc.SettingEngine
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
+	// The node is the DTLS server toward viewers (its offer says actpass,
+	// the viewer answers active). DTLS starts only once ICE has checked the
+	// pair with the session's credentials, and the ICE agent takes no
+	// other packets than from the session's candidates, so the cookie
+	// exchange of HelloVerifyRequest (against spoofed source addresses)
+	// proves nothing more and costs every join a round trip.
+	s.SetDTLSInsecureSkipHelloVerify(true)
+	// The node is the controlling ICE agent toward viewers and nominates
+	// the first pair that works. pion would wait 500 ms from the start of
+	// the checks before nominating a pair with a server-reflexive candidate
+	// (a viewer behind a NAT) and 1 s with a peer-reflexive one: a viewer
+	// whose check arrives before its candidate (trickled, hidden behind an
+	// mDNS name, or not yet added when the answer was applied) is known
+	// only so. The node's own candidates are host ones, so there is no
+	// better path to wait for. Relayed pairs keep pion's wait, so that a
+	// direct path found a moment later is preferred to TURN.
+	s.SetSrflxAcceptanceMinWait(0)
+	s.SetPrflxAcceptanceMinWait(0)
 	if n.cfg.LoopbackOnly {
 		s.SetIncludeLoopbackCandidate(true)
 		s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
@@ -185,9 +206,13 @@ func (n *Node) apis() (pub, view *webrtc.API, err error) {
 }
 
 // peerConfig is the configuration of the node's own peer connections: only
-// STUN servers matter to a server with a reachable address.
+// STUN servers matter to a server with a reachable address, and all share
+// the node's DTLS certificate.
 func (n *Node) peerConfig() webrtc.Configuration {
 	var c webrtc.Configuration
+	if cert := n.certificate(); cert != nil {
+		c.Certificates = []webrtc.Certificate{*cert}
+	}
 	for _, s := range n.cfg.ICEServers {
 		var urls []string
 		for _, u := range s.URLs {
@@ -200,6 +225,32 @@ func (n *Node) peerConfig() webrtc.Configuration {
 		}
 	}
 	return c
+}
+
+// certificate returns the node's DTLS certificate (ECDSA P-256), shared by
+// all its peer connections instead of a key pair and a signature per join.
+// A new one replaces it a day before it expires (pion's last a month). On
+// failure it returns nil, and pion makes one per connection.
+func (n *Node) certificate() *webrtc.Certificate {
+	n.certMu.Lock()
+	defer n.certMu.Unlock()
+	if n.cert != nil && time.Until(n.cert.Expires()) > 24*time.Hour {
+		return n.cert
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	var cert *webrtc.Certificate
+	if err == nil {
+		cert, err = webrtc.GenerateCertificate(key)
+	}
+	if err != nil {
+		n.cfg.Logf("live: dtls certificate: %v", err)
+		if n.cert != nil && time.Now().Before(n.cert.Expires()) {
+			return n.cert
+		}
+		return nil
+	}
+	n.cert = cert
+	return cert
 }
 
 func toCandidateInit(c ICECandidate) webrtc.ICECandidateInit {

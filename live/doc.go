@@ -81,6 +81,13 @@
 // time-limited credentials derived from a shared secret, see
 // TURNCredentials).
 //
+// A join costs the viewer's signaling round trips, then two ICE round trips
+// (the node is the controlling agent and nominates the first pair that
+// works, reflexive ones included, without pion's waits), two DTLS round trips
+// (the node is the DTLS server and skips the HelloVerifyRequest cookie, which
+// ICE makes redundant; one certificate serves all its connections), and
+// the media follows the node's last handshake flight at once.
+//
 // # Limits
 //
 // There is no ICE restart: a viewer whose phone changed networks joins

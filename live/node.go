@@ -20,6 +20,9 @@ type Node struct {
 	turn    *turnServer
 	closers []func() error
 
+	certMu sync.Mutex // guards cert
+	cert   *webrtc.Certificate
+
 	mu     sync.Mutex // guards rooms and closed
 	rooms  map[string]*Room
 	closed bool
@@ -70,6 +73,7 @@ func NewNode(cfg Config) (*Node, error) {
 			return nil, err
 		}
 	}
+	n.certificate() // made now rather than on the first join
 	n.pool = newPool(n.cfg.Workers)
 	go n.ticker()
 	return n, nil

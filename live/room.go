@@ -448,6 +448,7 @@ type Viewer struct {
 	receiving    atomic.Bool
 	lastProgress atomic.Int64 // unix nanoseconds of the last receiver-report progress
 	slow         atomic.Bool
+	closed       atomic.Bool // set by close before it unsubscribes the tracks
 }
 
 // ID returns the viewer's ID.
@@ -487,17 +488,21 @@ func (v *Viewer) Stats() ViewerStats {
 func (v *Viewer) onState(s webrtc.PeerConnectionState) {
 	switch s {
 	case webrtc.PeerConnectionStateConnected:
-		// The node is the DTLS server: it sees the handshake finish a
-		// moment before the viewer has its SRTP keys and receivers in
-		// place, and packets decrypted then dropped by the viewer could
-		// never be repaired (a retransmission looks like a replay).
-		time.AfterFunc(subscribeDelay, func() {
-			if v.pc.ConnectionState() == webrtc.PeerConnectionStateConnected {
-				for _, d := range v.tracks {
-					d.f.subscribe(d)
-				}
+		// Media starts at once. The node is the DTLS server, so its last
+		// handshake flight (Finished) leaves before the first SRTP packet
+		// on the same path: a browser has its keys by the time the
+		// packets arrive (one overtaken by them drops them undecrypted,
+		// and its key frame request repairs that), and a pion viewer
+		// buffers them until its SRTP session reads. The tracks were
+		// bound when the answer was applied.
+		for _, d := range v.tracks {
+			d.f.subscribe(d)
+		}
+		if v.closed.Load() { // closed meanwhile: undo what close may have missed
+			for _, d := range v.tracks {
+				d.f.unsubscribe(d)
 			}
-		})
+		}
 		if v.connected.CompareAndSwap(false, true) {
 			v.emit(EventConnected, "")
 		}
@@ -505,10 +510,6 @@ func (v *Viewer) onState(s webrtc.PeerConnectionState) {
 		go v.room.remove(v, "failed")
 	}
 }
-
-// subscribeDelay is the wait between the viewer's connection and the
-// first packets sent to it.
-const subscribeDelay = 30 * time.Millisecond
 
 func (v *Viewer) enqueue(it item) pushResult {
 	res, sched := v.q.push(it, v.room.node.cfg.SlowViewerTimeout)
@@ -538,6 +539,7 @@ func (v *Viewer) mediaArrived() {
 
 func (v *Viewer) close(reason string) {
 	v.closeOnce.Do(func() {
+		v.closed.Store(true)
 		for _, d := range v.tracks {
 			d.f.unsubscribe(d)
 		}

@@ -9,6 +9,11 @@
 // each N it reports server CPU seconds per viewer-minute, memory per viewer,
 // video loss (sequence gaps), one-way latency (a send timestamp inside each
 // frame) and time to first frame (join request to the first complete frame).
+// Under each row, "joins took" is the CPU the joins found (the SFU's, this
+// process's, the rest of the machine's: other work on the machine slows
+// every step), and "join" where the time to first frame went, step by step
+// as the viewers saw it: offer received, answer made and posted, ICE and
+// DTLS connected, first video packet, first complete frame.
 //
 // Run it in a private network namespace so nothing leaves the machine:
 //
@@ -146,6 +151,60 @@ type result struct {
 	serverStats          map[string]any
 	window               time.Duration // the measured window
 	credited             []float64     // live: seconds each viewer is credited for the window (lecture.Credit)
+	phases               string        // where the time to first frame goes
+	joins                joinLoad      // the CPU the joins found
+}
+
+// joinLoad is the CPU used from the first join request to the last first
+// frame: by the SFU child, by this process (publisher and viewers), and by
+// the whole machine (so also by anything else running on it).
+type joinLoad struct {
+	took                  time.Duration
+	server, self, machine float64 // CPU seconds
+}
+
+func (j joinLoad) String() string {
+	s := j.took.Seconds()
+	return fmt.Sprintf("%.2f s, cores busy %.2f (SFU %.2f, viewers and publisher %.2f, rest of the machine %.2f)",
+		s, j.machine/s, j.server/s, j.self/s, max(0, j.machine-j.server-j.self)/s)
+}
+
+// phases describes where the time to first frame goes, as the viewers see
+// it: p50/p95 of the time from the join request to the offer, the answer
+// made, the answer posted, ICE connected, DTLS connected (the peer
+// connection's connected state), the first video packet and the first
+// complete frame, then of each step between two of them, in milliseconds.
+func phases(vs []*viewer) string {
+	steps := []struct {
+		name string
+		get  func(v *viewer) int64
+	}{
+		{"offer", func(v *viewer) int64 { return v.offered.Load() }},
+		{"answer", func(v *viewer) int64 { return v.answered.Load() }},
+		{"posted", func(v *viewer) int64 { return v.posted.Load() }},
+		{"ice", func(v *viewer) int64 { return v.iceUp.Load() }},
+		{"dtls", func(v *viewer) int64 { return v.connected.Load() }},
+		{"pkt", func(v *viewer) int64 { return v.firstPkt.Load() }},
+		{"frame", func(v *viewer) int64 { return v.firstFrame.Load() }},
+	}
+	var b strings.Builder
+	b.WriteString("at (p50/p95 ms):")
+	for _, st := range steps {
+		var ds []time.Duration
+		for _, v := range vs {
+			ds = append(ds, time.Duration(st.get(v)))
+		}
+		fmt.Fprintf(&b, " %s %.0f/%.0f", st.name, ms(pct(ds, 50)), ms(pct(ds, 95)))
+	}
+	b.WriteString("; steps:")
+	for i := 1; i < len(steps); i++ {
+		var ds []time.Duration
+		for _, v := range vs {
+			ds = append(ds, time.Duration(steps[i].get(v)-steps[i-1].get(v)))
+		}
+		fmt.Fprintf(&b, " %s→%s %.0f/%.0f", steps[i-1].name, steps[i].name, ms(pct(ds, 50)), ms(pct(ds, 95)))
+	}
+	return b.String()
 }
 
 // attendanceOK reports whether every viewer is credited the window's
@@ -174,6 +233,9 @@ func printTable(rs []result, header bool) {
 		fmt.Printf("%-6s %4d %14.4f %8.1f %10.0f %7.3f %7.1f %7.1f %9.0f %9.0f %9.0f %6d\n",
 			r.kind, r.n, r.cpuPerViewerMin, r.rssMB, r.perViewerKB, r.lossPct,
 			ms(r.p50), ms(r.p99), ms(r.ttff50), ms(r.ttff95), ms(r.media95), r.connected)
+		if r.phases != "" {
+			fmt.Printf("       joins took %v\n       join %s\n", r.joins, r.phases)
+		}
 		if r.serverStats != nil {
 			b, _ := json.Marshal(r.serverStats)
 			fmt.Printf("       client cores %.2f, kernel UDP drops %d; server counters in the window: %s\n", r.clientCPU, r.udpDrops, b)
@@ -331,6 +393,7 @@ func measure(kind string, n int, duration time.Duration) (result, error) {
 	rssBase := c.rssKB()
 
 	viewers := make([]*viewer, n)
+	joinStart, server0, self0, machine0 := time.Now(), c.cpuSeconds(), cpuSeconds(os.Getpid()), machineCPU()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 10) // joins in flight, like a crowd arriving
 	var joinErr atomic.Value
@@ -361,6 +424,8 @@ func measure(kind string, n int, duration time.Duration) (result, error) {
 	for time.Now().Before(deadline) && slices.ContainsFunc(viewers, func(v *viewer) bool { return v.firstFrame.Load() == 0 }) {
 		time.Sleep(100 * time.Millisecond)
 	}
+	res.joins = joinLoad{took: time.Since(joinStart), server: c.cpuSeconds() - server0,
+		self: cpuSeconds(os.Getpid()) - self0, machine: machineCPU() - machine0}
 	time.Sleep(2 * time.Second)
 
 	for _, v := range viewers {
@@ -407,6 +472,7 @@ func measure(kind string, n int, duration time.Duration) (result, error) {
 	res.p50, res.p99 = pct(lat, 50), pct(lat, 99)
 	res.ttff50, res.ttff95 = pct(ttff, 50), pct(ttff, 95)
 	res.media95 = pct(afterConnect, 95)
+	res.phases = phases(viewers)
 	return res, nil
 }
 
@@ -531,6 +597,9 @@ type viewer struct {
 	joined     time.Time
 	firstFrame atomic.Int64 // time to first complete frame, ns
 	connected  atomic.Int64 // time to the peer connection's connected state, ns
+	// steps of the join, ns since joined: offer received, answer made,
+	// answer posted, ICE connected, first video packet
+	offered, answered, posted, iceUp, firstPkt atomic.Int64
 
 	mu       sync.Mutex
 	seen     map[uint16]bool
@@ -553,6 +622,11 @@ func joinViewer(api *webrtc.API, c *child, id string) (*viewer, error) {
 			v.connected.CompareAndSwap(0, int64(time.Since(v.joined)))
 		}
 	})
+	pc.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+		if s == webrtc.ICEConnectionStateConnected {
+			v.iceUp.CompareAndSwap(0, int64(time.Since(v.joined)))
+		}
+	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		if t.Kind() != webrtc.RTPCodecTypeVideo {
 			buf := make([]byte, 1500)
@@ -568,13 +642,16 @@ func joinViewer(api *webrtc.API, c *child, id string) (*viewer, error) {
 	if err != nil {
 		return nil, err
 	}
+	v.offered.Store(int64(time.Since(v.joined)))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	answer, err := answerOffer(ctx, pc, offer)
 	if err != nil {
 		return nil, err
 	}
+	v.answered.Store(int64(time.Since(v.joined)))
 	_, err = c.post("/answer?id="+id, answer)
+	v.posted.Store(int64(time.Since(v.joined)))
 	return v, err
 }
 
@@ -586,6 +663,7 @@ func (v *viewer) readVideo(t *webrtc.TrackRemote) {
 			return
 		}
 		now := time.Now()
+		v.firstPkt.CompareAndSwap(0, int64(now.Sub(v.joined)))
 		p := pkt.Payload
 		if len(p) < 16 || binary.BigEndian.Uint16(p[2:]) != magic {
 			continue
@@ -668,4 +746,22 @@ func udpRcvbufErrors() int {
 		}
 	}
 	return 0
+}
+
+// machineCPU is the CPU time all processes of the machine used since boot
+// (the first line of /proc/stat less idle and iowait), in seconds.
+func machineCPU() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var busy float64
+	for i, x := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(x, 64)
+		if i != 3 && i != 4 && i < 8 { // not idle, iowait, nor guest (counted in user)
+			busy += v
+		}
+	}
+	return busy / 100 // USER_HZ
 }

@@ -3,10 +3,12 @@ package live
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/ice/v2"
 	"github.com/pion/webrtc/v3"
 )
 
@@ -457,6 +459,7 @@ func (v *Viewer) ID() string { return v.id }
 // Answer applies the viewer's answer to the offer from Join. It returns
 // ErrBadSDP when the answer cannot be applied.
 func (v *Viewer) Answer(sdp string) error {
+	earlyCandidates(v.pc, sdp)
 	if err := v.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sdp}); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
@@ -598,4 +601,66 @@ func addCandidate(pc *webrtc.PeerConnection, c ICECandidate) error {
 		return fmt.Errorf("live: add ice candidate: %w", err)
 	}
 	return nil
+}
+
+// earlyCandidates hands the candidates of a viewer's answer to the ICE agent
+// before the answer itself. pion adds an answer's candidates in goroutines
+// of their own, after the answer's credentials may already be in use: a
+// check from the viewer that comes in between (one it sent on making its
+// answer) makes the viewer known as a peer-reflexive candidate beside the
+// same address's host candidate, and with the two the node nominates no
+// pair on the viewer's checks, only on its own next round (up to 200 ms
+// later). Added first, the candidates are in place when the checks start.
+// Those that cannot be parsed are left to SetRemoteDescription.
+func earlyCandidates(pc *webrtc.PeerConnection, sdp string) {
+	sctp := pc.SCTP()
+	if sctp == nil || sctp.Transport() == nil || sctp.Transport().ICETransport() == nil {
+		return
+	}
+	t := sctp.Transport().ICETransport()
+	for _, line := range strings.Split(sdp, "\n") {
+		raw, ok := strings.CutPrefix(strings.TrimSpace(line), "a=candidate:")
+		if !ok {
+			continue
+		}
+		ic, err := ice.UnmarshalCandidate(raw)
+		if err != nil {
+			continue
+		}
+		c, ok := fromICECandidate(ic)
+		if !ok {
+			continue
+		}
+		_ = t.AddRemoteCandidate(&c)
+	}
+}
+
+// fromICECandidate converts a parsed candidate the way pion does for
+// AddICECandidate.
+func fromICECandidate(i ice.Candidate) (webrtc.ICECandidate, bool) {
+	var typ webrtc.ICECandidateType
+	switch i.Type() {
+	case ice.CandidateTypeHost:
+		typ = webrtc.ICECandidateTypeHost
+	case ice.CandidateTypeServerReflexive:
+		typ = webrtc.ICECandidateTypeSrflx
+	case ice.CandidateTypePeerReflexive:
+		typ = webrtc.ICECandidateTypePrflx
+	case ice.CandidateTypeRelay:
+		typ = webrtc.ICECandidateTypeRelay
+	default:
+		return webrtc.ICECandidate{}, false
+	}
+	protocol, err := webrtc.NewICEProtocol(i.NetworkType().NetworkShort())
+	if err != nil {
+		return webrtc.ICECandidate{}, false
+	}
+	c := webrtc.ICECandidate{
+		Foundation: i.Foundation(), Priority: i.Priority(), Address: i.Address(), Protocol: protocol,
+		Port: uint16(i.Port()), Component: i.Component(), Typ: typ, TCPType: i.TCPType().String(),
+	}
+	if r := i.RelatedAddress(); r != nil {
+		c.RelatedAddress, c.RelatedPort = r.Address, uint16(r.Port)
+	}
+	return c, true
 }

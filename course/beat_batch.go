@@ -108,42 +108,24 @@ type beatJob struct {
 // committing, in up to beatFlights transactions at a time.
 type beatBatch struct {
 	db    *gorm.DB
-	mu    sync.Mutex
-	queue []*beatJob
-	busy  int // batches committing
+	queue *db.Batcher[*beatJob]
 	// What it did, for tests: transactions committed, heartbeats they
 	// wrote, heartbeats sent the long way.
 	commits, written, fellBack atomic.Int64
+}
+
+func newBeatBatch(gdb *gorm.DB) *beatBatch {
+	b := &beatBatch{db: gdb}
+	b.queue = db.NewBatcher(maxBeatBatch, beatFlights, b.commit)
+	return b
 }
 
 // write queues w and returns once its batch is committed (nil) or did not
 // write it (errBeatFallback).
 func (b *beatBatch) write(w *beatWrite) error {
 	j := &beatJob{w: w, done: make(chan error, 1)}
-	b.mu.Lock()
-	b.queue = append(b.queue, j)
-	if b.busy < beatFlights {
-		b.busy++
-		go b.run()
-	}
-	b.mu.Unlock()
+	b.queue.Add(j)
 	return <-j.done
-}
-
-func (b *beatBatch) run() {
-	for {
-		b.mu.Lock()
-		if len(b.queue) == 0 {
-			b.busy--
-			b.mu.Unlock()
-			return
-		}
-		n := min(len(b.queue), maxBeatBatch)
-		jobs := slices.Clone(b.queue[:n])
-		b.queue = slices.Delete(b.queue, 0, n)
-		b.mu.Unlock()
-		b.commit(jobs)
-	}
 }
 
 // commit writes jobs in one transaction. Usually every job's row still

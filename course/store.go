@@ -91,7 +91,7 @@ func NewStore(db *gorm.DB, opt Options) (*Store, error) {
 		}
 		opt.Table = t
 	}
-	return &Store{db: db, opt: opt, batch: &beatBatch{db: db}}, nil
+	return &Store{db: db, opt: opt, batch: newBeatBatch(db)}, nil
 }
 
 // Policy returns the watch policy the store applies.

@@ -2,13 +2,13 @@ package exam
 
 import (
 	"context"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
+
+	"anpei/db"
 )
 
 // Answers saved during an exam are the hot path of the exam store: 2,000
@@ -43,49 +43,36 @@ type saveJob struct {
 // saveBatch writes the queued saves.
 type saveBatch struct {
 	db    *gorm.DB
-	mu    sync.Mutex
-	queue []*saveJob
-	busy  int
+	queue *db.Batcher[*saveJob]
 	// What it did, for tests: statements sent with more than one save,
 	// saves they wrote, saves sent again alone.
 	batches, written, alone atomic.Int64
 }
 
+func newSaveBatch(gdb *gorm.DB) *saveBatch {
+	b := &saveBatch{db: gdb}
+	b.queue = db.NewBatcher(maxSaveBatch, saveFlights, b.writeAll)
+	return b
+}
+
 // save queues j and reports whether its batch saved it.
 func (b *saveBatch) save(j *saveJob) bool {
 	j.done = make(chan bool, 1)
-	b.mu.Lock()
-	b.queue = append(b.queue, j)
-	if b.busy < saveFlights {
-		b.busy++
-		go b.run()
-	}
-	b.mu.Unlock()
+	b.queue.Add(j)
 	return <-j.done
 }
 
-func (b *saveBatch) run() {
-	for {
-		b.mu.Lock()
-		if len(b.queue) == 0 {
-			b.busy--
-			b.mu.Unlock()
-			return
-		}
-		n := min(len(b.queue), maxSaveBatch)
-		jobs := slices.Clone(b.queue[:n])
-		b.queue = slices.Delete(b.queue, 0, n)
-		b.mu.Unlock()
-		ok := b.write(jobs)
-		if ok && len(jobs) > 1 {
-			b.batches.Add(1)
-			b.written.Add(int64(len(jobs)))
-		} else if !ok {
-			b.alone.Add(int64(len(jobs)))
-		}
-		for _, j := range jobs {
-			j.done <- ok
-		}
+// writeAll writes a batch and tells each save whether it was written.
+func (b *saveBatch) writeAll(jobs []*saveJob) {
+	ok := b.write(jobs)
+	if ok && len(jobs) > 1 {
+		b.batches.Add(1)
+		b.written.Add(int64(len(jobs)))
+	} else if !ok {
+		b.alone.Add(int64(len(jobs)))
+	}
+	for _, j := range jobs {
+		j.done <- ok
 	}
 }
 

@@ -153,11 +153,8 @@ func TestSavesInBatches(t *testing.T) {
 				batch = saves
 			}
 			if round == 0 {
-				// The writers are busy: every save queues, then one writer
-				// takes them all.
-				st.saves.mu.Lock()
-				st.saves.busy = saveFlights
-				st.saves.mu.Unlock()
+				// Every save queues, then the writers take them all.
+				st.saves.queue.Hold()
 			}
 			var wg sync.WaitGroup
 			errs := make([]error, len(batch))
@@ -169,16 +166,10 @@ func TestSavesInBatches(t *testing.T) {
 				}()
 			}
 			if round == 0 {
-				for queued := 0; queued < len(batch); {
+				for st.saves.queue.Queued() < len(batch) {
 					time.Sleep(time.Millisecond)
-					st.saves.mu.Lock()
-					queued = len(st.saves.queue)
-					st.saves.mu.Unlock()
 				}
-				st.saves.mu.Lock()
-				st.saves.busy = 1
-				st.saves.mu.Unlock()
-				go st.saves.run()
+				st.saves.queue.Release()
 			}
 			wg.Wait()
 			for i, sv := range batch {

@@ -64,7 +64,7 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 	if opt.Grace == 0 {
 		opt.Grace = DefaultGrace
 	}
-	return &Store{db: db, opt: opt, active: &activePool{}, saves: &saveBatch{db: db}}
+	return &Store{db: db, opt: opt, active: &activePool{}, saves: newSaveBatch(db)}
 }
 
 // The store's errors.

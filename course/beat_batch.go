@@ -300,10 +300,10 @@ func writeLedgers(tx *gorm.DB, jobs []*beatJob) error {
 // the person's, the heartbeat is refused or in error, or its write did not
 // land; nothing of it was written then.
 func (s *Store) fastBeat(ctx context.Context, p account.Principal, id string, hb Heartbeat) (out BeatResult, ok bool) {
-	now := s.now()
-	e := s.beats.entry(id, now)
+	e := s.beats.entry(id, s.now())
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	now := s.now() // after the session's previous heartbeat here, never before
 	if e.sess == nil {
 		row, sess, err := s.readPlayback(ctx, id)
 		if err != nil {

@@ -17,9 +17,11 @@ import (
 // written are sent together as one UPDATE whose WHERE is the OR of their
 // conditions, committed once. Each is answered only after that commit. If
 // the statement changes fewer rows than it carries saves (one of them is
-// refused, or two saves of one question met), none is reported saved by it
-// and each is sent again alone, as before, where the refusals are
-// explained; sending a save twice is harmless (the last write wins).
+// refused), none is reported saved by it and each is sent again alone, as
+// before, where the refusals are explained; the others are written again
+// with the same values. Two saves of one question in flight at once (the
+// page sent the second before the first was answered) have no order, as
+// without batches: whichever reaches the database last stays.
 
 // maxSaveBatch is the most saves one statement carries.
 const maxSaveBatch = 64
@@ -62,9 +64,13 @@ func (b *saveBatch) save(j *saveJob) bool {
 	return <-j.done
 }
 
-// writeAll writes a batch and tells each save whether it was written.
+// writeAll writes a batch and tells each save whether it was written. A
+// batch holding two saves of one question is not sent: the statement picks
+// each row's new value by attempt and question alone, so the value of one
+// save (perhaps refused: another candidate's, an option the item lacks)
+// could be written under the condition of the other. Its saves go alone.
 func (b *saveBatch) writeAll(jobs []*saveJob) {
-	ok := b.write(jobs)
+	ok := distinctItems(jobs) && b.write(jobs)
 	if ok && len(jobs) > 1 {
 		b.batches.Add(1)
 		b.written.Add(int64(len(jobs)))
@@ -74,6 +80,20 @@ func (b *saveBatch) writeAll(jobs []*saveJob) {
 	for _, j := range jobs {
 		j.done <- ok
 	}
+}
+
+// distinctItems reports whether no two jobs save the same question of the
+// same attempt.
+func distinctItems(jobs []*saveJob) bool {
+	seen := make(map[[2]uint]bool, len(jobs))
+	for _, j := range jobs {
+		k := [2]uint{j.attempt, uint(j.no)}
+		if seen[k] {
+			return false
+		}
+		seen[k] = true
+	}
+	return true
 }
 
 // write sends jobs as one statement and reports whether it saved all.

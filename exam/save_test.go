@@ -194,3 +194,46 @@ func TestSavesInBatches(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchWithTwoSavesOfOneQuestion: a batch never writes one save's
+// answer under another's condition. A refused save (another candidate's,
+// on this candidate's question) and the owner's own save of that question
+// meet in one batch: the refused answer is never stored, whatever their
+// order.
+func TestBatchWithTwoSavesOfOneQuestion(t *testing.T) {
+	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
+		st := testStore(gdb, c)
+		bank(t, st)
+		e, err := st.CreateExam(ctx, author, ExamInput{Title: "考试", Blueprint: blueprint10()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := st.Start(ctx, cand1, e.ID, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		no := a.Items[0].No
+		cutoff := c.t.Add(-DefaultGrace)
+		for _, order := range []string{"refused first", "owner first"} {
+			bad := &saveJob{choice: "C", at: c.t, attempt: a.ID, no: no, need: 3, person: cand2.PersonID, cutoff: cutoff, done: make(chan bool, 1)}
+			good := &saveJob{choice: "B", at: c.t, attempt: a.ID, no: no, need: 2, person: cand1.PersonID, cutoff: cutoff, done: make(chan bool, 1)}
+			jobs := []*saveJob{bad, good}
+			if order == "owner first" {
+				jobs = []*saveJob{good, bad}
+			}
+			st.saves.writeAll(jobs)
+			if <-bad.done || <-good.done {
+				t.Errorf("%s: the batch reported a save written", order)
+			}
+			var r AnswerRow
+			if err := gdb.Where("attempt_id = ? AND no = ?", a.ID, no).First(&r).Error; err != nil {
+				t.Fatal(err)
+			}
+			if r.Choice == "C" {
+				t.Fatalf("%s: another candidate's refused answer was stored", order)
+			}
+		}
+	})
+}

@@ -13,7 +13,8 @@ import (
 // user whose sessions must be read again (UserID: disabled, a new or reset
 // password, any update). The server that makes a change forgets it from
 // its own cache at once; the others read the feed at most a second apart
-// (see syncChanges). Rows are kept for changeKeep.
+// (see syncChanges). Rows are kept for changeKeep. The feed assumes the
+// servers' clocks agree to well within changeLag (NTP).
 type Change struct {
 	ID        uint      `gorm:"primaryKey"`
 	SessionID string    `gorm:"size:64;not null;default:''"`
@@ -46,17 +47,23 @@ type changeFeed struct {
 	seen     map[uint]time.Time // changes applied, until they leave the window
 }
 
-// changed forgets here what a change made stale and records it for the
-// other servers. Recording is best effort: a change whose row is lost
-// reaches them when their cached entries expire (SessionCacheTTL).
-func (s *Store) changed(ctx context.Context, c Change) {
+// recordChange adds c to the feed in tx, the transaction that makes the
+// change: the other servers see it exactly when the change commits, and a
+// change whose record fails does not happen.
+func (s *Store) recordChange(tx *gorm.DB, c Change) error {
+	c.At = s.now()
+	return tx.Create(&c).Error
+}
+
+// forgetHere drops from this server's cache what c makes stale; the
+// caller defers it, so it runs whether or not the change committed (a
+// needless forget costs one read).
+func (s *Store) forgetHere(c Change) {
 	if c.SessionID != "" {
 		s.sessions.forget(c.SessionID)
 	} else {
 		s.sessions.forgetUser(c.UserID)
 	}
-	c.At = s.now()
-	s.db.WithContext(context.WithoutCancel(ctx)).Create(&c)
 }
 
 // syncChanges applies the changes other servers made since the last read,
@@ -79,7 +86,8 @@ func (s *Store) syncChanges(ctx context.Context, now time.Time) {
 		f.seen = map[uint]time.Time{}
 	}
 	var rows []Change
-	if err := s.db.WithContext(ctx).Raw("SELECT id, session_id, user_id, at FROM account_changes WHERE at >= ?", since).Scan(&rows).Error; err != nil {
+	// Not the request's cancellation: a client gone mid-read would empty the cache.
+	if err := s.db.WithContext(context.WithoutCancel(ctx)).Raw("SELECT id, session_id, user_id, at FROM account_changes WHERE at >= ?", since).Scan(&rows).Error; err != nil {
 		s.sessions.forgetAll()
 		return
 	}

@@ -339,7 +339,7 @@ func (s *Store) sessionWithUser(ctx context.Context, id string) (sess Session, u
 // Logout ends the session with token; ending an unknown session is not an
 // error.
 func (s *Store) Logout(ctx context.Context, p Principal, token string) error {
-	defer s.changed(ctx, Change{SessionID: hashToken(token)})
+	defer s.forgetHere(Change{SessionID: hashToken(token)})
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Delete(&Session{}, "id = ?", hashToken(token))
 		if res.Error != nil {
@@ -347,6 +347,9 @@ func (s *Store) Logout(ctx context.Context, p Principal, token string) error {
 		}
 		if res.RowsAffected == 0 {
 			return nil
+		}
+		if err := s.recordChange(tx, Change{SessionID: hashToken(token)}); err != nil {
+			return err
 		}
 		return audit.Record(tx, p.Actor(), "logout", "user", fmt.Sprint(p.UserID), nil, nil)
 	})

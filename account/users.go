@@ -201,7 +201,7 @@ type UserPatch struct {
 // the user's sessions. Returns ErrUserNotFound, ErrForbidden or a
 // validation error.
 func (s *Store) UpdateUser(ctx context.Context, p Principal, id uint, patch UserPatch) (User, error) {
-	defer s.changed(ctx, Change{UserID: id})
+	defer s.forgetHere(Change{UserID: id})
 	if !p.Is(RoleAdmin) && (p.UserID != id || patch.Disabled != nil) {
 		return User{}, ErrForbidden
 	}
@@ -242,6 +242,9 @@ func (s *Store) UpdateUser(ctx context.Context, p Principal, id uint, patch User
 		if err := tx.Model(&u).Select("name", "phone", "disabled").Updates(&u).Error; err != nil {
 			return err
 		}
+		if err := s.recordChange(tx, Change{UserID: u.ID}); err != nil {
+			return err
+		}
 		out = u
 		return audit.Record(tx, p.Actor(), "update", "user", fmt.Sprint(u.ID), before, u.auditView())
 	})
@@ -252,7 +255,7 @@ func (s *Store) UpdateUser(ctx context.Context, p Principal, id uint, patch User
 // old one, and ends their other sessions. Returns ErrWrongPassword or a
 // policy error.
 func (s *Store) ChangePassword(ctx context.Context, p Principal, keepToken, oldPW, newPW string) error {
-	defer s.changed(ctx, Change{UserID: p.UserID})
+	defer s.forgetHere(Change{UserID: p.UserID})
 	if err := CheckPassword("new_password", newPW); err != nil {
 		return err
 	}
@@ -285,6 +288,9 @@ func (s *Store) ChangePassword(ctx context.Context, p Principal, keepToken, oldP
 		if err := tx.Where("user_id = ? AND id <> ?", u.ID, hashToken(keepToken)).Delete(&Session{}).Error; err != nil {
 			return err
 		}
+		if err := s.recordChange(tx, Change{UserID: u.ID}); err != nil {
+			return err
+		}
 		return audit.Record(tx, p.Actor(), "password_change", "user", fmt.Sprint(u.ID), nil, nil)
 	})
 	return s.userErr(err, "change password")
@@ -293,7 +299,7 @@ func (s *Store) ChangePassword(ctx context.Context, p Principal, keepToken, oldP
 // ResetPassword sets another user's password (admins only, ErrForbidden
 // otherwise), lifts any lock and ends that user's sessions.
 func (s *Store) ResetPassword(ctx context.Context, p Principal, id uint, newPW string) error {
-	defer s.changed(ctx, Change{UserID: id})
+	defer s.forgetHere(Change{UserID: id})
 	if !p.Is(RoleAdmin) {
 		return ErrForbidden
 	}
@@ -314,6 +320,9 @@ func (s *Store) ResetPassword(ctx context.Context, p Principal, id uint, newPW s
 			return gorm.ErrRecordNotFound
 		}
 		if err := tx.Delete(&Session{}, "user_id = ?", id).Error; err != nil {
+			return err
+		}
+		if err := s.recordChange(tx, Change{UserID: id}); err != nil {
 			return err
 		}
 		return audit.Record(tx, p.Actor(), "password_reset", "user", fmt.Sprint(id), nil, nil)

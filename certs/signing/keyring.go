@@ -53,13 +53,17 @@ func LoadOrCreate(dir string) (*Keyring, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("signing: create key directory: %w", err)
 	}
-	keys, err := readKeys(dir)
-	if err != nil {
-		return nil, err
-	}
+	// The current file first, then the keys: a key file is written before
+	// any current file names it, so keys read after the name hold its key
+	// (read before, they could miss a key another process has just made
+	// current).
+	var keys map[string]*signingKey
 	current, err := readCurrent(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		current, keys, err = initLocked(dir)
+	case err == nil:
+		keys, err = readKeys(dir)
 	}
 	if err != nil {
 		return nil, err

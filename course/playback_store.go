@@ -221,20 +221,6 @@ func carryOver(tx *gorm.DB, sessionID string, now time.Time) (time.Time, error) 
 	return prev.NextChallengeAt, nil
 }
 
-// saveCoverage writes the coverage of session row to lesson_progress and
-// marks the session as having nothing unsaved.
-func saveCoverage(tx *gorm.DB, row Playback, sess *Session, now time.Time) error {
-	pr, err := coverageRow(row, sess, now)
-	if err != nil {
-		return err
-	}
-	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&pr).Error; err != nil {
-		return err
-	}
-	sess.Unsaved = 0
-	return nil
-}
-
 // coverageRow is the lesson_progress row of session row's coverage.
 func coverageRow(row Playback, sess *Session, now time.Time) (Progress, error) {
 	covered, err := json.Marshal(msIntervals(sess.Covered))

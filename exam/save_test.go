@@ -19,13 +19,7 @@ import (
 func TestSaveAnswerRules(t *testing.T) {
 	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
-		st := testStore(gdb, c)
-		bank(t, st)
-		e, err := st.CreateExam(ctx, author, ExamInput{Title: "考试", Blueprint: blueprint10()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, c, e := saveTestExam(t, gdb)
 		a, err := st.Start(ctx, cand1, e.ID, "", "")
 		if err != nil {
 			t.Fatal(err)
@@ -101,13 +95,7 @@ func TestSaveAnswerRules(t *testing.T) {
 func TestSavesInBatches(t *testing.T) {
 	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
-		st := testStore(gdb, c)
-		bank(t, st)
-		e, err := st.CreateExam(ctx, author, ExamInput{Title: "考试", Blueprint: blueprint10()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, c, e := saveTestExam(t, gdb)
 		type save struct {
 			p       account.Principal
 			attempt uint
@@ -203,13 +191,7 @@ func TestSavesInBatches(t *testing.T) {
 func TestBatchWithTwoSavesOfOneQuestion(t *testing.T) {
 	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
 		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
-		st := testStore(gdb, c)
-		bank(t, st)
-		e, err := st.CreateExam(ctx, author, ExamInput{Title: "考试", Blueprint: blueprint10()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, c, e := saveTestExam(t, gdb)
 		a, err := st.Start(ctx, cand1, e.ID, "", "")
 		if err != nil {
 			t.Fatal(err)
@@ -236,4 +218,18 @@ func TestBatchWithTwoSavesOfOneQuestion(t *testing.T) {
 			}
 		}
 	})
+}
+
+// saveTestExam returns a store over gdb on a test clock, with the test bank
+// and an exam of blueprint10 that cand1 and cand2 may sit.
+func saveTestExam(t *testing.T, gdb *gorm.DB) (*Store, *clock, ExamView) {
+	t.Helper()
+	c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
+	st := testStore(gdb, c)
+	bank(t, st)
+	e, err := st.CreateExam(context.Background(), author, ExamInput{Title: "考试", Blueprint: blueprint10()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, c, e
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -133,16 +132,30 @@ func (b *beatBatch) write(w *beatWrite) error {
 // replaces them all; otherwise that transaction is rolled back and another
 // locks the rows first and leaves out (and tells to fall back) each job
 // whose row has another version. If that fails too, every job falls back.
+// On MySQL the first transaction's statements go in one round trip (see
+// db.Together).
 func (b *beatBatch) commit(jobs []*beatJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	written := jobs
-	err := db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
-		if err := updateStates(tx, jobs, true); err != nil {
-			return err
-		}
-		return writeLedgers(tx, jobs)
-	})
+	var err error
+	if db.CanSendTogether(b.db) {
+		err = db.RetryDeadlock(3, func() error {
+			return db.Together(ctx, b.db, beatStatements(jobs), func(affected []int64) error {
+				if affected[0] != int64(len(jobs)) {
+					return errBeatFallback
+				}
+				return nil
+			})
+		})
+	} else {
+		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
+			if err := updateStates(tx, jobs, true); err != nil {
+				return err
+			}
+			return writeLedgers(tx, jobs)
+		})
+	}
 	if errors.Is(err, errBeatFallback) {
 		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
 			fresh, err := lockVersions(tx, jobs)
@@ -177,6 +190,24 @@ func (b *beatBatch) commit(jobs []*beatJob) {
 			j.done <- errBeatFallback
 		}
 	}
+}
+
+// beatStatements is the first transaction of commit on MySQL: the
+// checked UPDATE of the session rows first, then the ledger rows and the
+// coverage, the order in which the other path (and carryOver) take locks.
+func beatStatements(jobs []*beatJob) []db.Stmt {
+	out := []db.Stmt{statesStmt(jobs, true)}
+	credits, exRows, exs, progress := ledgerRows(jobs)
+	if len(credits) > 0 {
+		out = append(out, creditsStmt(credits))
+	}
+	if st, ok := exclusionsStmt(exRows, exs); ok {
+		out = append(out, st)
+	}
+	if len(progress) > 0 {
+		out = append(out, progressUpsertMySQL(progress))
+	}
+	return out
 }
 
 // lockVersions locks the jobs' session rows (MySQL; SQLite's immediate
@@ -227,14 +258,39 @@ func lockVersions(tx *gorm.DB, jobs []*beatJob) ([]*beatJob, error) {
 // are not locked yet); it returns errBeatFallback if not every row was
 // replaced.
 func updateStates(tx *gorm.DB, jobs []*beatJob, checked bool) error {
+	st := statesStmt(jobs, checked)
+	r, err := rawExec(tx, st.SQL, st.Args...)
+	if err != nil {
+		return err
+	}
+	if n, err := r.RowsAffected(); err != nil || n != int64(len(jobs)) {
+		return errBeatFallback // unchecked: cannot happen under the locks; never guess
+	}
+	return nil
+}
+
+// statesStmt is the UPDATE of updateStates. Every row it matches changes
+// (its version does), so the rows it affects are the rows it matched.
+func statesStmt(jobs []*beatJob, checked bool) db.Stmt {
 	var q strings.Builder
-	args := make([]any, 0, 5*len(jobs))
+	args := make([]any, 0, 6*len(jobs))
 	q.WriteString("UPDATE playback_sessions SET state = CASE id")
 	for _, j := range jobs {
 		q.WriteString(" WHEN ? THEN ?")
 		args = append(args, j.w.row.ID, j.w.state)
 	}
-	q.WriteString(" END, updated_at = CASE id")
+	q.WriteString(" END,")
+	if slices.ContainsFunc(jobs, func(j *beatJob) bool { return j.w.setup != "" }) {
+		q.WriteString(" setup = CASE id")
+		for _, j := range jobs {
+			if j.w.setup != "" {
+				q.WriteString(" WHEN ? THEN ?")
+				args = append(args, j.w.row.ID, j.w.setup)
+			}
+		}
+		q.WriteString(" ELSE setup END,")
+	}
+	q.WriteString(" updated_at = CASE id")
 	for _, j := range jobs {
 		q.WriteString(" WHEN ? THEN ?")
 		args = append(args, j.w.row.ID, j.w.at)
@@ -252,32 +308,13 @@ func updateStates(tx *gorm.DB, jobs []*beatJob, checked bool) error {
 			args = append(args, j.w.row.ID)
 		}
 	}
-	r, err := rawExec(tx, q.String(), args...)
-	if err != nil {
-		return err
-	}
-	if n, err := r.RowsAffected(); err != nil || n != int64(len(jobs)) {
-		return errBeatFallback // unchecked: cannot happen under the locks; never guess
-	}
-	return nil
+	return db.Stmt{SQL: q.String(), Args: args}
 }
 
 // writeLedgers appends the jobs' credits and exclusions and writes their
 // coverage, a statement each.
 func writeLedgers(tx *gorm.DB, jobs []*beatJob) error {
-	var credits []CreditEntry
-	var progress []Progress
-	var exRows []Playback
-	var exs [][]LedgerExclusion
-	for _, j := range jobs {
-		credits = append(credits, j.w.credits...)
-		if len(j.w.excluded) > 0 {
-			exRows, exs = append(exRows, j.w.row), append(exs, j.w.excluded)
-		}
-		if j.w.coverage != nil {
-			progress = append(progress, *j.w.coverage)
-		}
-	}
+	credits, exRows, exs, progress := ledgerRows(jobs)
 	if err := insertCredits(tx, credits); err != nil {
 		return err
 	}
@@ -287,11 +324,38 @@ func writeLedgers(tx *gorm.DB, jobs []*beatJob) error {
 	if len(progress) == 0 {
 		return nil
 	}
-	// Rows in key order, so that two servers' batches lock them alike.
+	return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&progress).Error
+}
+
+// ledgerRows gathers the jobs' credits, exclusions (per session row) and
+// coverage rows, these in key order so that two servers' batches lock
+// them alike.
+func ledgerRows(jobs []*beatJob) (credits []CreditEntry, exRows []Playback, exs [][]LedgerExclusion, progress []Progress) {
+	for _, j := range jobs {
+		credits = append(credits, j.w.credits...)
+		if len(j.w.excluded) > 0 {
+			exRows, exs = append(exRows, j.w.row), append(exs, j.w.excluded)
+		}
+		if j.w.coverage != nil {
+			progress = append(progress, *j.w.coverage)
+		}
+	}
 	slices.SortFunc(progress, func(a, b Progress) int {
 		return cmp.Or(cmp.Compare(a.PersonID, b.PersonID), strings.Compare(a.ContentKey, b.ContentKey))
 	})
-	return tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&progress).Error
+	return credits, exRows, exs, progress
+}
+
+// progressUpsertMySQL writes coverage rows, inserting or replacing each,
+// as GORM's upsert of them does on MySQL.
+func progressUpsertMySQL(rows []Progress) db.Stmt {
+	args := make([]any, 0, 7*len(rows))
+	for _, p := range rows {
+		args = append(args, p.PersonID, p.ContentKey, p.Covered, p.CreditedMS, p.DurationMS, p.Completed, p.UpdatedAt)
+	}
+	return db.Stmt{SQL: "INSERT INTO lesson_progress (`person_id`, `content_key`, `covered`, `credited_ms`, `duration_ms`, `completed`, `updated_at`) VALUES " +
+		placeholders(len(rows), 7) + " ON DUPLICATE KEY UPDATE `covered` = VALUES(`covered`), `credited_ms` = VALUES(`credited_ms`), " +
+		"`duration_ms` = VALUES(`duration_ms`), `completed` = VALUES(`completed`), `updated_at` = VALUES(`updated_at`)", Args: args}
 }
 
 // fastBeat accounts for an accepted heartbeat from the session's cached
@@ -329,6 +393,9 @@ func (s *Store) fastBeat(ctx context.Context, p account.Principal, id string, hb
 		return BeatResult{}, false
 	}
 	e.row.Version++
+	if w.setup != "" {
+		e.row.Setup = w.setup
+	}
 	e.sess = sess
 	return BeatResult{Accepted: true, CreditedMS: credited, LessonCredited: sess.Covered.Total().Milliseconds(),
 		DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess),
@@ -341,21 +408,21 @@ func (s *Store) fastBeat(ctx context.Context, p account.Principal, id string, hb
 func (s *Store) readPlayback(ctx context.Context, id string) (Playback, *Session, error) {
 	var row Playback
 	var active sql.NullString
-	err := s.db.WithContext(ctx).Raw("SELECT p.id, p.person_id, p.lesson_id, p.content_key, p.course_id, p.version_id, p.category, p.state, p.version, w.active_session "+
+	err := s.db.WithContext(ctx).Raw("SELECT p.id, p.person_id, p.lesson_id, p.content_key, p.course_id, p.version_id, p.category, p.setup, p.state, p.version, w.active_session "+
 		"FROM playback_sessions p LEFT JOIN watch_states w ON w.person_id = p.person_id WHERE p.id = ? LIMIT 1", id).Row().
-		Scan(&row.ID, &row.PersonID, &row.LessonID, &row.ContentKey, &row.CourseID, &row.VersionID, &row.Category, &row.State, &row.Version, &active)
+		Scan(&row.ID, &row.PersonID, &row.LessonID, &row.ContentKey, &row.CourseID, &row.VersionID, &row.Category, &row.Setup, &row.State, &row.Version, &active)
 	if err != nil {
 		return Playback{}, nil, err
 	}
-	var sess Session
-	if err := json.Unmarshal([]byte(row.State), &sess); err != nil {
+	sess, err := decodeSession(row.ID, row.PersonID, row.LessonID, row.Setup, row.State)
+	if err != nil {
 		return Playback{}, nil, err
 	}
 	row.State = ""
 	if active.String != sess.ID && !sess.Superseded {
-		Supersede(&sess)
+		Supersede(sess)
 	}
-	return row, &sess, nil
+	return row, sess, nil
 }
 
 // rawExec runs a statement in tx's transaction as it is: the batch's

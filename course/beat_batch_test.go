@@ -2,6 +2,8 @@ package course
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -149,6 +151,82 @@ func TestHeartbeatsAcrossServers(t *testing.T) {
 		}
 		if fell == 0 {
 			t.Fatal("no heartbeat found its server's copy out of date; the test did not test that")
+		}
+	})
+}
+
+// TestSessionRowsOfTheOldFormat: a playback session stored before the
+// split of its columns (no setup, the whole session in state), as rows of
+// an upgraded database are, keeps crediting through each way a session
+// row is written — a batched heartbeat, a heartbeat the long way, a new
+// session taking over — and each of those gives the row its setup.
+func TestSessionRowsOfTheOldFormat(t *testing.T) {
+	dbtest.Each(t, migrate, func(t *testing.T, gdb *gorm.DB) {
+		ctx := context.Background()
+		c := &clock{t: time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)}
+		p := DefaultPolicy()
+		p.ChallengeEvery = Range{Min: time.Hour, Max: time.Hour}
+		a, b := newTestStore(t, gdb, c, p), newTestStore(t, gdb, c, p)
+		lesson := publishedTextCourse(t, a, "旧格式", 30000).Lessons[0].ID
+		start, err := a.StartPlayback(ctx, learnerP, lesson)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toOld := func() {
+			t.Helper()
+			var row Playback
+			if err := gdb.Where("id = ?", start.ID).First(&row).Error; err != nil {
+				t.Fatal(err)
+			}
+			sess, err := decodeSession(row.ID, row.PersonID, row.LessonID, row.Setup, row.State)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, _ := json.Marshal(sess)
+			if err := gdb.Exec("UPDATE playback_sessions SET setup = '', state = ?, version = version + 1 WHERE id = ?", string(whole), row.ID).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		hasSetup := func(way string) {
+			t.Helper()
+			var row Playback
+			if err := gdb.Where("id = ?", start.ID).First(&row).Error; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := decodeSession(row.ID, row.PersonID, row.LessonID, row.Setup, row.State); err != nil || row.Setup == "" || strings.Contains(row.State, "Nonce") {
+				t.Fatalf("after %s: setup %q, state %s, %v", way, row.Setup, row.State, err)
+			}
+		}
+		step := func(st *Store, seq uint64, way string) {
+			t.Helper()
+			res, err := beat(t, st, learnerP, start, seq, time.Duration(seq-1)*15*time.Second, true)
+			if err != nil || !res.Accepted || (seq > 1 && res.CreditedMS != 15_000) {
+				t.Fatalf("heartbeat %d (%s): %+v, %v; want 15000 ms credited", seq, way, res, err)
+			}
+			c.Add(15 * time.Second)
+		}
+		step(a, 1, "first")
+		toOld()
+		step(b, 2, "in a batch")
+		hasSetup("a heartbeat in a batch")
+		toOld()
+		fell := a.batch.fellBack.Load()
+		step(a, 3, "the long way") // a's copy is two writes old
+		if a.batch.fellBack.Load() != fell+1 {
+			t.Fatal("the heartbeat did not go the long way; the test did not test that")
+		}
+		hasSetup("a heartbeat the long way")
+		toOld()
+		if _, err := b.StartPlayback(ctx, learnerP, lesson); err != nil {
+			t.Fatal(err)
+		}
+		hasSetup("a new session taking over")
+		sum, err := a.HoursOf(ctx, learnerP, learnerP.PersonID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.OnlineMS != 30_000 {
+			t.Fatalf("ledger %d ms, want 30000", sum.OnlineMS)
 		}
 	})
 }

@@ -129,16 +129,21 @@ func (l Lesson) Duration() time.Duration { return time.Duration(l.DurationMS) * 
 // Playback is a stored playback session: the engine's Session as JSON plus
 // the columns the store looks it up by.
 type Playback struct {
-	ID         string    `gorm:"primaryKey;size:32" json:"id"`
-	PersonID   uint      `gorm:"not null;index" json:"person_id"`
-	LessonID   uint      `gorm:"not null" json:"lesson_id"`
-	ContentKey string    `gorm:"size:64;not null" json:"-"`
-	CourseID   uint      `gorm:"not null" json:"course_id"`
-	VersionID  uint      `gorm:"not null" json:"version_id"`
-	Category   string    `gorm:"size:40;not null" json:"category"`
-	State      string    `gorm:"type:longtext;not null" json:"-"`
-	StartedAt  time.Time `gorm:"precision:6;not null" json:"started_at"`
-	UpdatedAt  time.Time `gorm:"precision:6;not null" json:"updated_at"`
+	ID         string `gorm:"primaryKey;size:32" json:"id"`
+	PersonID   uint   `gorm:"not null;index" json:"person_id"`
+	LessonID   uint   `gorm:"not null" json:"lesson_id"`
+	ContentKey string `gorm:"size:64;not null" json:"-"`
+	CourseID   uint   `gorm:"not null" json:"course_id"`
+	VersionID  uint   `gorm:"not null" json:"version_id"`
+	Category   string `gorm:"size:40;not null" json:"category"`
+	// Setup and State hold the session (see session_codec.go): Setup
+	// what it keeps from opening to end, written once (empty in rows
+	// written before schema 11, whose State holds it all), State what
+	// heartbeats change.
+	Setup     string    `gorm:"size:1000;not null;default:''" json:"-"`
+	State     string    `gorm:"type:longtext;not null" json:"-"`
+	StartedAt time.Time `gorm:"precision:6;not null" json:"started_at"`
+	UpdatedAt time.Time `gorm:"precision:6;not null" json:"updated_at"`
 	// Version counts the writes of the row: every write adds one, and a
 	// heartbeat written in a batch (see beatBatch) replaces only the
 	// version it read.

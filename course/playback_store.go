@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"anpei/account"
+	"anpei/db"
 	"anpei/fault"
 )
 
@@ -129,12 +130,16 @@ func (s *Store) StartPlayback(ctx context.Context, p account.Principal, lessonID
 		if err != nil {
 			return err
 		}
-		state, err := json.Marshal(sess)
+		setup, err := encodeSetup(sess)
+		if err != nil {
+			return err
+		}
+		state, err := encodeState(sess)
 		if err != nil {
 			return err
 		}
 		row := Playback{ID: sess.ID, PersonID: learner.PersonID, LessonID: l.ID, ContentKey: l.ContentKey,
-			CourseID: v.CourseID, VersionID: v.ID, Category: v.Category, State: string(state), StartedAt: now, UpdatedAt: now}
+			CourseID: v.CourseID, VersionID: v.ID, Category: v.Category, Setup: setup, State: state, StartedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
@@ -174,11 +179,11 @@ func carryOver(tx *gorm.DB, sessionID string, now time.Time) (time.Time, error) 
 	// A locking read: a batch of heartbeats (see beatBatch) writes the row
 	// without the person's lock, and what it wrote must be what is read.
 	var row Playback
-	if err := forUpdate(tx).Select("id, person_id, lesson_id, content_key, state").Where("id = ?", sessionID).Limit(1).Find(&row).Error; err != nil || row.State == "" {
+	if err := forUpdate(tx).Select("id, person_id, lesson_id, content_key, setup, state").Where("id = ?", sessionID).Limit(1).Find(&row).Error; err != nil || row.State == "" {
 		return time.Time{}, err
 	}
-	var prev Session
-	if err := json.Unmarshal([]byte(row.State), &prev); err != nil {
+	prev, err := decodeSession(row.ID, row.PersonID, row.LessonID, row.Setup, row.State)
+	if err != nil {
 		return time.Time{}, err
 	}
 	// The session's row first, then the ledger and the coverage, in the
@@ -188,18 +193,23 @@ func carryOver(tx *gorm.DB, sessionID string, now time.Time) (time.Time, error) 
 	e, stalled := prev.TakeStall()
 	var coverage *Progress
 	if prev.Unsaved > 0 {
-		pr, err := coverageRow(row, &prev, now)
+		pr, err := coverageRow(row, prev, now)
 		if err != nil {
 			return time.Time{}, err
 		}
 		coverage, prev.Unsaved = &pr, 0
 	}
 	if stalled || coverage != nil {
-		state, err := json.Marshal(&prev)
+		setup, state, err := encodeFor(row, prev)
 		if err != nil {
 			return time.Time{}, err
 		}
-		if err := tx.Exec("UPDATE playback_sessions SET state = ?, version = version + 1 WHERE id = ?", string(state), row.ID).Error; err != nil {
+		if setup != "" {
+			err = tx.Exec("UPDATE playback_sessions SET setup = ?, state = ?, version = version + 1 WHERE id = ?", setup, state, row.ID).Error
+		} else {
+			err = tx.Exec("UPDATE playback_sessions SET state = ?, version = version + 1 WHERE id = ?", state, row.ID).Error
+		}
+		if err != nil {
 			return time.Time{}, err
 		}
 	} else if err := tx.Exec("UPDATE playback_sessions SET version = version + 1 WHERE id = ?", row.ID).Error; err != nil {
@@ -238,21 +248,24 @@ func coverageRow(row Playback, sess *Session, now time.Time) (Progress, error) {
 // ok is false when the person has no active session.
 func liveProgress(tx *gorm.DB, personID uint) (pr Progress, ok bool, err error) {
 	var row struct {
+		ID         string
+		LessonID   uint
 		ContentKey string
+		Setup      string
 		State      string
 	}
-	err = tx.Table("watch_states").Select("playback_sessions.content_key, playback_sessions.state").
+	err = tx.Table("watch_states").Select("playback_sessions.id, playback_sessions.lesson_id, playback_sessions.content_key, playback_sessions.setup, playback_sessions.state").
 		Joins("JOIN playback_sessions ON playback_sessions.id = watch_states.active_session").
 		Where("watch_states.person_id = ?", personID).Limit(1).Scan(&row).Error
 	if err != nil || row.State == "" {
 		return Progress{}, false, err
 	}
-	var sess Session
-	if err := json.Unmarshal([]byte(row.State), &sess); err != nil {
+	sess, err := decodeSession(row.ID, personID, row.LessonID, row.Setup, row.State)
+	if err != nil {
 		return Progress{}, false, err
 	}
 	return Progress{PersonID: personID, ContentKey: row.ContentKey, CreditedMS: sess.Covered.Total().Milliseconds(),
-		DurationMS: sess.Duration.Milliseconds(), Completed: complete(&sess)}, true, nil
+		DurationMS: sess.Duration.Milliseconds(), Completed: complete(sess)}, true, nil
 }
 
 // bufferedStall returns the stall time buffered in the person's active
@@ -332,24 +345,24 @@ func (s *Store) loadPlayback(tx *gorm.DB, personID uint, id string) (Playback, *
 	}
 	var row Playback
 	var active string
-	err := tx.Raw("SELECT p.id, p.person_id, p.lesson_id, p.content_key, p.course_id, p.version_id, p.category, p.state, w.active_session "+
+	err := tx.Raw("SELECT p.id, p.person_id, p.lesson_id, p.content_key, p.course_id, p.version_id, p.category, p.setup, p.state, w.active_session "+
 		"FROM watch_states w "+join+" playback_sessions p ON p.person_id = w.person_id "+
 		"WHERE w.person_id = ? AND p.id = ? LIMIT 1"+lock, personID, id).Row().
-		Scan(&row.ID, &row.PersonID, &row.LessonID, &row.ContentKey, &row.CourseID, &row.VersionID, &row.Category, &row.State, &active)
+		Scan(&row.ID, &row.PersonID, &row.LessonID, &row.ContentKey, &row.CourseID, &row.VersionID, &row.Category, &row.Setup, &row.State, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Playback{}, nil, ErrPlaybackNotFound
 	}
 	if err != nil {
 		return Playback{}, nil, err
 	}
-	var sess Session
-	if err := json.Unmarshal([]byte(row.State), &sess); err != nil {
+	sess, err := decodeSession(row.ID, row.PersonID, row.LessonID, row.Setup, row.State)
+	if err != nil {
 		return Playback{}, nil, err
 	}
 	if active != sess.ID && !sess.Superseded {
-		Supersede(&sess)
+		Supersede(sess)
 	}
-	return row, &sess, nil
+	return row, sess, nil
 }
 
 // Heartbeat accounts for a heartbeat of session id, in one transaction
@@ -433,6 +446,9 @@ func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session
 	if err := w.writeLedger(tx); err != nil {
 		return 0, err
 	}
+	if w.setup != "" {
+		return credited, tx.Exec("UPDATE playback_sessions SET setup = ?, state = ?, updated_at = ?, version = version + 1 WHERE id = ?", w.setup, w.state, now, row.ID).Error
+	}
 	return credited, tx.Exec("UPDATE playback_sessions SET state = ?, updated_at = ?, version = version + 1 WHERE id = ?", w.state, now, row.ID).Error
 }
 
@@ -444,6 +460,7 @@ type beatWrite struct {
 	credits  []CreditEntry
 	excluded []LedgerExclusion
 	coverage *Progress
+	setup    string // for a row of the old format only (see encodeFor)
 	state    string
 	at       time.Time
 	version  int64
@@ -482,11 +499,10 @@ func planBeat(now time.Time, row Playback, sess *Session, res Result, playing bo
 		w.coverage = &pr
 		sess.Unsaved = 0
 	}
-	state, err := json.Marshal(sess)
-	if err != nil {
+	var err error
+	if w.setup, w.state, err = encodeFor(row, sess); err != nil {
 		return beatWrite{}, 0, err
 	}
-	w.state = string(state)
 	return w, credited, nil
 }
 
@@ -514,14 +530,20 @@ func insertCredits(tx *gorm.DB, rows []CreditEntry) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	st := creditsStmt(rows)
+	_, err := rawExec(tx, st.SQL, st.Args...)
+	return err
+}
+
+// creditsStmt is the INSERT of insertCredits.
+func creditsStmt(rows []CreditEntry) db.Stmt {
 	const cols = "(`person_id`, `online`, `category`, `day`, `course_id`, `lesson_id`, `session_id`, `seg_start`, `seg_end`, `offline_id`, `from_at`, `to_at`, `ms`, `created_at`)"
 	args := make([]any, 0, 14*len(rows))
 	for _, c := range rows {
 		args = append(args, c.PersonID, c.Online, c.Category, c.Day, c.CourseID, c.LessonID, c.SessionID,
 			c.SegStart, c.SegEnd, c.OfflineID, c.FromAt, c.ToAt, c.MS, c.CreatedAt)
 	}
-	_, err := rawExec(tx, "INSERT INTO training_credits "+cols+" VALUES "+placeholders(len(rows), 14), args...)
-	return err
+	return db.Stmt{SQL: "INSERT INTO training_credits " + cols + " VALUES " + placeholders(len(rows), 14), Args: args}
 }
 
 // insertExclusions writes the exclusions of session row to the ledger in
@@ -533,12 +555,23 @@ func insertExclusions(tx *gorm.DB, row Playback, ex []LedgerExclusion) error {
 // insertExclusionsOf writes the exclusions ex[i] of session rows[i], for
 // every i, in one statement.
 func insertExclusionsOf(tx *gorm.DB, rows []Playback, ex [][]LedgerExclusion) error {
+	st, ok := exclusionsStmt(rows, ex)
+	if !ok {
+		return nil
+	}
+	_, err := rawExec(tx, st.SQL, st.Args...)
+	return err
+}
+
+// exclusionsStmt is the INSERT of insertExclusionsOf; ok is false when
+// there is nothing to insert.
+func exclusionsStmt(rows []Playback, ex [][]LedgerExclusion) (st db.Stmt, ok bool) {
 	n := 0
 	for _, e := range ex {
 		n += len(e)
 	}
 	if n == 0 {
-		return nil
+		return db.Stmt{}, false
 	}
 	const cols = "(`person_id`, `day`, `session_id`, `lesson_id`, `reason`, `seg_start`, `seg_end`, `wall_ms`, `at`)"
 	args := make([]any, 0, 9*n)
@@ -548,8 +581,7 @@ func insertExclusionsOf(tx *gorm.DB, rows []Playback, ex [][]LedgerExclusion) er
 				e.Segment.Start.Milliseconds(), e.Segment.End.Milliseconds(), e.Wall.Milliseconds(), e.At.UTC())
 		}
 	}
-	_, err := rawExec(tx, "INSERT INTO watch_exclusions "+cols+" VALUES "+placeholders(n, 9), args...)
-	return err
+	return db.Stmt{SQL: "INSERT INTO watch_exclusions " + cols + " VALUES " + placeholders(n, 9), Args: args}, true
 }
 
 // placeholders returns n groups of k "?" for a multi-row INSERT.
@@ -593,11 +625,15 @@ func (s *Store) Answer(ctx context.Context, p account.Principal, id, challengeID
 		if err := sess.Answer(challengeID, now); err != nil {
 			return err
 		}
-		state, err := json.Marshal(sess)
+		setup, state, err := encodeFor(row, sess)
 		if err != nil {
 			return err
 		}
-		return tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(map[string]any{"state": string(state), "updated_at": now, "version": gorm.Expr("version + 1")}).Error
+		cols := map[string]any{"state": state, "updated_at": now, "version": gorm.Expr("version + 1")}
+		if setup != "" {
+			cols["setup"] = setup
+		}
+		return tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(cols).Error
 	})
 }
 

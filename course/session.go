@@ -10,49 +10,49 @@ import (
 // Its fields are exported so a store can persist and reload it; only the
 // methods of this package should change them.
 type Session struct {
-	ID       string
-	PersonID uint
-	LessonID uint
+	ID       string `json:",omitzero"`
+	PersonID uint   `json:",omitzero"`
+	LessonID uint   `json:",omitzero"`
 	// Duration is the length of the lesson; positions are clipped to it.
-	Duration time.Duration
-	Policy   Policy
+	Duration time.Duration `json:",omitzero"`
+	Policy   Policy        `json:",omitzero"`
 	// Nonce keys the heartbeat tokens and challenge IDs. It is given to the
 	// player and must never be logged or shown elsewhere.
-	Nonce []byte
+	Nonce []byte `json:",omitzero"`
 
 	// Covered is every part of the lesson credited to this person, in
 	// earlier sessions and in this one. Nothing in it is credited again.
-	Covered Intervals
+	Covered Intervals `json:",omitzero"`
 
 	// The last accepted heartbeat. LastSeq is 0 until the first one, which
 	// only anchors the clock and the position.
-	LastSeq      uint64
-	LastPosition time.Duration
-	LastAt       time.Time
-	LastPlaying  bool
+	LastSeq      uint64        `json:",omitzero"`
+	LastPosition time.Duration `json:",omitzero"`
+	LastAt       time.Time     `json:",omitzero"`
+	LastPlaying  bool          `json:",omitzero"`
 	// Lag is a part of the lesson, at most Policy.Tolerance long, that the
 	// last heartbeat reported watched but that ran ahead of the wall clock by
 	// jitter; the next heartbeat's spare wall-clock time may credit it.
-	Lag Interval
+	Lag Interval `json:",omitzero"`
 
 	// CreditedToday is how much this person has been credited on CapDay
 	// (China time), in all sessions; it enforces Policy.DailyCap.
-	CapDay        string
-	CreditedToday time.Duration
+	CapDay        string        `json:",omitzero"`
+	CreditedToday time.Duration `json:",omitzero"`
 
 	// Pending is the latest presence challenge (zero if none was issued);
 	// Challenges counts those issued; NextChallengeAt is when the next one is
 	// due (zero: not yet scheduled).
-	Pending         PendingChallenge
-	Challenges      int
-	NextChallengeAt time.Time
+	Pending         PendingChallenge `json:",omitzero"`
+	Challenges      int              `json:",omitzero"`
+	NextChallengeAt time.Time        `json:",omitzero"`
 	// Idle holds the wall-clock windows between a challenge's expiry and its
 	// late answer that heartbeats have not yet accounted for.
-	Idle []Window
+	Idle []Window `json:",omitzero"`
 
 	// Superseded is set by Supersede: a newer session of the same person
 	// exists, and this one credits nothing more.
-	Superseded bool
+	Superseded bool `json:",omitzero"`
 
 	// Unsaved counts the heartbeats that credited this session since its
 	// Covered was last written to the store's lesson_progress (zero: the
@@ -71,7 +71,7 @@ type Session struct {
 type PendingChallenge struct {
 	ID         string
 	IssuedAt   time.Time
-	AnsweredAt time.Time // zero until answered
+	AnsweredAt time.Time `json:",omitzero"` // zero until answered
 }
 
 // Window is a half-open stretch [From, To) of wall-clock time.

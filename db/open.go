@@ -81,8 +81,11 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*gorm.DB,
 			// for both sides); idle ones still close after two minutes.
 			sqlDB.SetMaxOpenConns(32)
 			sqlDB.SetMaxIdleConns(32)
-			sqlDB.SetConnMaxLifetime(5 * time.Minute)
-			sqlDB.SetConnMaxIdleTime(2 * time.Minute)
+			sqlDB.SetConnMaxLifetime(mysqlConnLifetime)
+			sqlDB.SetConnMaxIdleTime(mysqlConnIdle)
+			if err = openTogether(gdb, mdsn); err != nil {
+				sqlDB.Close()
+			}
 		}
 	default:
 		return nil, "", errors.New(`db: --db must be empty (SQLite) or start with "mysql:"`)
@@ -95,7 +98,7 @@ func Open(ctx context.Context, dsn, dataDir string, log *slog.Logger) (*gorm.DB,
 		return nil, "", fmt.Errorf("db: %w", err)
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
+		Close(gdb)
 		return nil, "", fmt.Errorf("db: %s does not answer: %w", dialect, err)
 	}
 	return gdb, dialect, nil
@@ -146,8 +149,14 @@ func Close(gdb *gorm.DB) error {
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	return errors.Join(closeTogether(gdb), sqlDB.Close())
 }
+
+// How long a MySQL connection is kept, in all and idle.
+const (
+	mysqlConnLifetime = 5 * time.Minute
+	mysqlConnIdle     = 2 * time.Minute
+)
 
 // DialectOf reports which dialect gdb speaks.
 func DialectOf(gdb *gorm.DB) Dialect {

@@ -50,6 +50,9 @@ func Migrations() []db.Migration {
 			}
 			return account.MigrateChanges(tx)
 		}},
+		{Version: 11, Name: "playback sessions keep what never changes apart from what heartbeats write", Up: func(tx *gorm.DB) error {
+			return tx.AutoMigrate(&course.Playback{})
+		}},
 	}
 }
 

@@ -132,22 +132,18 @@ func (b *beatBatch) write(w *beatWrite) error {
 // replaces them all; otherwise that transaction is rolled back and another
 // locks the rows first and leaves out (and tells to fall back) each job
 // whose row has another version. If that fails too, every job falls back.
-// On MySQL the first transaction's statements go in one round trip (see
-// db.Together).
+// On MySQL the first transaction goes in one round trip, its commit
+// included (see db.Together).
 func (b *beatBatch) commit(jobs []*beatJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	written := jobs
 	var err error
 	if db.CanSendTogether(b.db) {
-		err = db.RetryDeadlock(3, func() error {
-			return db.Together(ctx, b.db, beatStatements(jobs), func(affected []int64) error {
-				if affected[0] != int64(len(jobs)) {
-					return errBeatFallback
-				}
-				return nil
-			})
-		})
+		err = db.RetryDeadlock(3, func() error { return db.Together(ctx, b.db, beatStatements(jobs)) })
+		if errors.Is(err, db.ErrRowsDiffer) {
+			err = errBeatFallback
+		}
 	} else {
 		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
 			if err := updateStates(tx, jobs, true); err != nil {
@@ -196,7 +192,9 @@ func (b *beatBatch) commit(jobs []*beatJob) {
 // checked UPDATE of the session rows first, then the ledger rows and the
 // coverage, the order in which the other path (and carryOver) take locks.
 func beatStatements(jobs []*beatJob) []db.Stmt {
-	out := []db.Stmt{statesStmt(jobs, true)}
+	states := statesStmt(jobs, true)
+	states.Rows = int64(len(jobs)) // or the whole transaction is rolled back
+	out := []db.Stmt{states}
 	credits, exRows, exs, progress := ledgerRows(jobs)
 	if len(credits) > 0 {
 		out = append(out, creditsStmt(credits))

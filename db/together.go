@@ -17,10 +17,23 @@ import (
 // one to commit: on a busy machine each costs the waits of both
 // schedulers. On MySQL, Open therefore keeps a second, small pool whose
 // connections may carry several statements in one request
-// (CLIENT_MULTI_STATEMENTS), and Together sends a transaction's statements
-// in one round trip and its commit in another. The ordinary pool never
-// accepts several statements at once, so nothing else can be made to run
-// a second statement.
+// (CLIENT_MULTI_STATEMENTS), and Together sends a whole transaction, its
+// commit included, in one round trip. The ordinary pool never accepts
+// several statements at once, so nothing else can be made to run a second
+// statement.
+//
+// A transaction that must not commit unless a statement changed a given
+// number of rows (a batch replacing rows only where they still have the
+// version read) checks it in SQL, right after that statement:
+//
+//	SELECT (SELECT 1 FROM (SELECT 1 UNION ALL SELECT 1) AS rows_differ WHERE ROW_COUNT() <> n)
+//
+// is one NULL when the previous statement changed n rows, and otherwise
+// fails with "subquery returns more than one row" (error 1242), which
+// ends the request there: the statements after it, the COMMIT among them,
+// never run, and Together rolls back. Both MySQL and MariaDB behave so
+// (MariaDB's DO would not do: it does not fail). No statement a caller
+// sends has a subquery that may fail so.
 
 // togetherPool is the second pool, kept as a GORM plugin of the database
 // it belongs to.
@@ -74,22 +87,33 @@ func CanSendTogether(gdb *gorm.DB) bool {
 	return ok
 }
 
-// Stmt is one SQL statement with its arguments.
+// Stmt is one SQL statement with its arguments and, when Rows is above
+// zero, the number of rows it must change.
 type Stmt struct {
 	SQL  string
 	Args []any
+	Rows int64
 }
 
 // ErrNotTogether: gdb has no pool for statements sent together.
 var ErrNotTogether = errors.New("db: statements cannot be sent together on this database")
 
-// Together runs stmts as one transaction in one round trip and, if check
-// accepts what each statement changed (rows affected, in order), commits
-// it in a second; otherwise it rolls back and returns check's error. Any
-// other failure also leaves nothing written, except a failed commit, which
-// is ambiguous, as always. A connection that failed is discarded, never
-// reused half way through a transaction.
-func Together(ctx context.Context, gdb *gorm.DB, stmts []Stmt, check func(affected []int64) error) error {
+// ErrRowsDiffer: a statement sent with Together changed another number of
+// rows than its Rows; the transaction was rolled back.
+var ErrRowsDiffer = errors.New("db: a statement changed another number of rows than required")
+
+// errSubqueryRows is MySQL's "subquery returns more than 1 row".
+const errSubqueryRows = 1242
+
+// rowsDifferSQL fails when the previous statement did not change ? rows.
+const rowsDifferSQL = "SELECT (SELECT 1 FROM (SELECT 1 UNION ALL SELECT 1) AS rows_differ WHERE ROW_COUNT() <> ?)"
+
+// Together runs stmts as one transaction, committed in the same round
+// trip, unless a statement changes another number of rows than its Rows
+// (then nothing is written, and it returns ErrRowsDiffer) or fails. A
+// failed commit is ambiguous, as always. A connection whose transaction
+// may be left open is discarded, never used again.
+func Together(ctx context.Context, gdb *gorm.DB, stmts []Stmt) error {
 	p, ok := gdb.Config.Plugins[togetherName].(togetherPool)
 	if !ok {
 		return ErrNotTogether
@@ -101,7 +125,12 @@ func Together(ctx context.Context, gdb *gorm.DB, stmts []Stmt, check func(affect
 		q.WriteString(";\n")
 		q.WriteString(s.SQL)
 		args = append(args, s.Args...)
+		if s.Rows > 0 {
+			q.WriteString(";\n" + rowsDifferSQL)
+			args = append(args, s.Rows)
+		}
 	}
+	q.WriteString(";\nCOMMIT")
 	conn, err := p.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -121,29 +150,23 @@ func Together(ctx context.Context, gdb *gorm.DB, stmts []Stmt, check func(affect
 				return fmt.Errorf("db: argument %d: %w", i+1, err)
 			}
 		}
-		r, err := ex.ExecContext(ctx, q.String(), nv)
-		if err != nil {
-			// The transaction may be open: closing the connection ends it.
-			return errors.Join(driver.ErrBadConn, err)
-		}
-		mr, ok := r.(gomysql.Result)
-		if !ok {
-			return errors.Join(driver.ErrBadConn, ErrNotTogether)
-		}
-		affected := mr.AllRowsAffected()
-		if len(affected) != len(stmts)+1 {
-			return errors.Join(driver.ErrBadConn, fmt.Errorf("db: %d results for %d statements", len(affected), len(stmts)+1))
-		}
-		if result = check(affected[1:]); result != nil {
+		_, err := ex.ExecContext(ctx, q.String(), nv)
+		var me *gomysql.MySQLError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &me) && me.Number == errSubqueryRows:
+			// A check failed: the transaction is open, nothing after the
+			// check ran.
+			result = ErrRowsDiffer
 			if _, err := ex.ExecContext(ctx, "ROLLBACK", nil); err != nil {
 				return errors.Join(driver.ErrBadConn, err)
 			}
 			return nil
-		}
-		if _, err := ex.ExecContext(ctx, "COMMIT", nil); err != nil {
+		default:
+			// The transaction may be open: closing the connection ends it.
 			return errors.Join(driver.ErrBadConn, err)
 		}
-		return nil
 	})
 	if err != nil {
 		return err

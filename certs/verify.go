@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"anpei/fault"
@@ -56,16 +57,13 @@ func (s *Store) Lookup(ctx context.Context, number, name string) (Public, error)
 	if n == "" {
 		return Public{}, ErrUnknownCertificate
 	}
-	// One statement, prepared once, scanned by hand: the public lookup
-	// is the hot path (see BenchmarkCertificates).
-	rows, err := s.lookupRows(ctx, n)
+	c, found, err := s.lookupRow(ctx, n)
 	if err != nil {
 		return Public{}, asFault(err)
 	}
-	if len(rows) == 0 {
+	if !found {
 		return Public{}, ErrUnknownCertificate
 	}
-	c := rows[0]
 	if name = strings.TrimSpace(name); name != "" && name != c.HolderName {
 		return Public{}, ErrUnknownCertificate
 	}
@@ -85,11 +83,16 @@ func (s *Store) Lookup(ctx context.Context, number, name string) (Public, error)
 	return out, nil
 }
 
-// lookupSQL reads a certificate by number: the columns the public view and
-// the QR claims need, the history included (one row, one index).
-const lookupSQL = "SELECT id, number, kind, holder_name, id_masked, id_salt, id_hash, operation_item, " +
+// lookupColumns reads certificates: the columns the public view and the
+// QR claims need, the history included (one row, one index).
+const lookupColumns = "SELECT id, number, kind, holder_name, id_masked, id_salt, id_hash, operation_item, " +
 	"issued_on, valid_until, next_review, state, state_reason, issuer, external, verified, public_history " +
-	"FROM certificates WHERE number = ?"
+	"FROM certificates WHERE number "
+
+// lookupSQL reads a certificate by number; lookupInSQL(k) reads k of them.
+const lookupSQL = lookupColumns + "= ?"
+
+func lookupInSQL(k int) string { return lookupColumns + "IN (?" + strings.Repeat(", ?", k-1) + ")" }
 
 // appendPublic adds event e, as the public sees it (what and when, with
 // review details but not the reasons, which may name people), to the JSON
@@ -110,8 +113,141 @@ func appendPublic(h string, e Event) (string, error) {
 	return string(b), err
 }
 
-// lookupRows runs lookupSQL on the store's prepared statement.
-func (s *Store) lookupRows(ctx context.Context, number string) ([]Certificate, error) {
+// The public lookup is the hot path (see BenchmarkCertificates), and most
+// of its cost is the query's round trip, on both sides of it, whatever
+// the query reads: read alone, a certificate costs about 40 µs of
+// MariaDB's CPU and 35 µs of ours; read eight at a time, about 13 µs of
+// each (measured on loopback, 16 lookups in flight). So a store runs at most
+// lookupQueries lookup queries at a time: a lookup arriving when fewer
+// run makes its query at once, alone; lookups arriving while they all
+// run wait together, and the first query to end hands its slot to them:
+// one query reads all their certificates (up to lookupBatchMax numbers).
+// Every lookup still reads its row from the database after it arrived,
+// so a revocation shows at once; under load it costs a share of a round
+// trip instead of a whole one. Two queries measured as well as one and
+// better than three or four (whose batches are smaller), and the lookups
+// take at most two connections of the pool.
+const (
+	lookupQueries  = 2
+	lookupBatchMax = 32
+)
+
+// lookupQueue is the lookups in flight of one store (and its WithClock
+// copies: keyed by their shared prepared statement).
+type lookupQueue struct {
+	running int            // lookup queries running, at most lookupQueries
+	waiting []*lookupBatch // lookups waiting for one, oldest first
+}
+
+// lookupBatch is lookups waiting together for one query.
+type lookupBatch struct {
+	numbers []string
+	done    chan struct{} // closed once rows and err are set
+	rows    []Certificate
+	err     error
+}
+
+// lookupQueues holds a queue per store only while it has lookups in
+// flight, so that stores that are done with (tests) leave nothing behind.
+var lookupQueues = struct {
+	sync.Mutex
+	m map[*preparedLookup]*lookupQueue
+}{m: map[*preparedLookup]*lookupQueue{}}
+
+// lookupRow reads the certificate numbered n (normalized), alone or with
+// the lookups that wait with it.
+func (s *Store) lookupRow(ctx context.Context, n string) (Certificate, bool, error) {
+	b := s.joinLookups(n)
+	if b == nil {
+		// A slot of our own: the lookups that come meanwhile wait for its
+		// end, whatever the query does.
+		defer func() {
+			if next := s.nextLookups(); next != nil {
+				go s.runLookups(next)
+			}
+		}()
+		rows, err := s.lookupRows(ctx, []string{n})
+		c, found := pickRow(rows, n)
+		return c, found, err
+	}
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return Certificate{}, false, ctx.Err()
+	}
+	c, found := pickRow(b.rows, n)
+	return c, found, b.err
+}
+
+// pickRow finds number n in rows, ignoring case as MySQL's collation does
+// (numbers are stored normalized, in capitals, anyway).
+func pickRow(rows []Certificate, n string) (Certificate, bool) {
+	for _, c := range rows {
+		if strings.EqualFold(c.Number, n) {
+			return c, true
+		}
+	}
+	return Certificate{}, false
+}
+
+// joinLookups takes a query slot for a lookup of number n and returns nil,
+// or, when all slots are taken, returns the batch that n now waits in.
+func (s *Store) joinLookups(n string) *lookupBatch {
+	lookupQueues.Lock()
+	defer lookupQueues.Unlock()
+	q := lookupQueues.m[s.lookup]
+	if q == nil {
+		q = &lookupQueue{}
+		lookupQueues.m[s.lookup] = q
+	}
+	if q.running < lookupQueries {
+		q.running++
+		return nil
+	}
+	if k := len(q.waiting); k > 0 && len(q.waiting[k-1].numbers) < lookupBatchMax {
+		b := q.waiting[k-1]
+		b.numbers = append(b.numbers, n)
+		return b
+	}
+	b := &lookupBatch{numbers: []string{n}, done: make(chan struct{})}
+	q.waiting = append(q.waiting, b)
+	return b
+}
+
+// nextLookups is called when a lookup query ends: it returns the oldest
+// waiting batch, for the caller to run on the slot it holds, or nil and
+// frees the slot.
+func (s *Store) nextLookups() *lookupBatch {
+	lookupQueues.Lock()
+	defer lookupQueues.Unlock()
+	q := lookupQueues.m[s.lookup]
+	if len(q.waiting) > 0 {
+		b := q.waiting[0]
+		q.waiting[0] = nil
+		q.waiting = q.waiting[1:]
+		return b
+	}
+	if q.running--; q.running == 0 {
+		delete(lookupQueues.m, s.lookup)
+	}
+	return nil
+}
+
+// runLookups runs batch b, then those that wait after it, on the slot it
+// was handed. The queries are the batches', not one request's: they are
+// not cancelled with a request, whose lookup just stops waiting.
+func (s *Store) runLookups(b *lookupBatch) {
+	for ; b != nil; b = s.nextLookups() {
+		b.rows, b.err = s.lookupRows(context.Background(), b.numbers)
+		close(b.done)
+	}
+}
+
+// lookupRows reads the certificates numbered numbers: one number on the
+// store's prepared statement, more in one query of lookupInSQL, whose
+// arguments the MySQL driver interpolates (one round trip, no statement
+// to prepare and close per size).
+func (s *Store) lookupRows(ctx context.Context, numbers []string) ([]Certificate, error) {
 	s.lookup.once.Do(func() {
 		sqlDB, err := s.db.DB()
 		if err != nil {
@@ -123,7 +259,21 @@ func (s *Store) lookupRows(ctx context.Context, number string) ([]Certificate, e
 	if s.lookup.err != nil {
 		return nil, s.lookup.err
 	}
-	rs, err := s.lookup.stmt.QueryContext(ctx, number)
+	var rs *sql.Rows
+	var err error
+	if len(numbers) == 1 {
+		rs, err = s.lookup.stmt.QueryContext(ctx, numbers[0])
+	} else {
+		sqlDB, dbErr := s.db.DB()
+		if dbErr != nil {
+			return nil, dbErr
+		}
+		args := make([]any, len(numbers))
+		for i, n := range numbers {
+			args[i] = n
+		}
+		rs, err = sqlDB.QueryContext(ctx, lookupInSQL(len(numbers)), args...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -81,8 +81,9 @@ type Options struct {
 type Store struct {
 	db  *gorm.DB
 	opt Options
-	// lookup is the public lookup's prepared statement, made on first use
-	// and shared by WithClock copies.
+	// lookup is the public lookup's prepared statement, made on first use,
+	// and its queries in flight (see lookupRow), shared by WithClock
+	// copies.
 	lookup *preparedLookup
 }
 
@@ -90,6 +91,10 @@ type preparedLookup struct {
 	once sync.Once
 	stmt *sql.Stmt
 	err  error
+
+	mu      sync.Mutex
+	running int            // lookup queries running, at most lookupQueries
+	waiting []*lookupBatch // lookups waiting for one, oldest first
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
-	"sync"
 	"time"
 
 	"anpei/fault"
@@ -132,13 +131,6 @@ const (
 	lookupBatchMax = 32
 )
 
-// lookupQueue is the lookups in flight of one store (and its WithClock
-// copies: keyed by their shared prepared statement).
-type lookupQueue struct {
-	running int            // lookup queries running, at most lookupQueries
-	waiting []*lookupBatch // lookups waiting for one, oldest first
-}
-
 // lookupBatch is lookups waiting together for one query.
 type lookupBatch struct {
 	numbers []string
@@ -146,13 +138,6 @@ type lookupBatch struct {
 	rows    []Certificate
 	err     error
 }
-
-// lookupQueues holds a queue per store only while it has lookups in
-// flight, so that stores that are done with (tests) leave nothing behind.
-var lookupQueues = struct {
-	sync.Mutex
-	m map[*preparedLookup]*lookupQueue
-}{m: map[*preparedLookup]*lookupQueue{}}
 
 // lookupRow reads the certificate numbered n (normalized), alone or with
 // the lookups that wait with it.
@@ -193,13 +178,9 @@ func pickRow(rows []Certificate, n string) (Certificate, bool) {
 // joinLookups takes a query slot for a lookup of number n and returns nil,
 // or, when all slots are taken, returns the batch that n now waits in.
 func (s *Store) joinLookups(n string) *lookupBatch {
-	lookupQueues.Lock()
-	defer lookupQueues.Unlock()
-	q := lookupQueues.m[s.lookup]
-	if q == nil {
-		q = &lookupQueue{}
-		lookupQueues.m[s.lookup] = q
-	}
+	q := s.lookup
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.running < lookupQueries {
 		q.running++
 		return nil
@@ -218,30 +199,34 @@ func (s *Store) joinLookups(n string) *lookupBatch {
 // waiting batch, for the caller to run on the slot it holds, or nil and
 // frees the slot.
 func (s *Store) nextLookups() *lookupBatch {
-	lookupQueues.Lock()
-	defer lookupQueues.Unlock()
-	q := lookupQueues.m[s.lookup]
+	q := s.lookup
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if len(q.waiting) > 0 {
 		b := q.waiting[0]
 		q.waiting[0] = nil
 		q.waiting = q.waiting[1:]
 		return b
 	}
-	if q.running--; q.running == 0 {
-		delete(lookupQueues.m, s.lookup)
-	}
+	q.running--
 	return nil
 }
 
 // runLookups runs batch b, then those that wait after it, on the slot it
 // was handed. The queries are the batches', not one request's: they are
-// not cancelled with a request, whose lookup just stops waiting.
+// not cancelled with a request, whose lookup just stops waiting; each
+// has lookupTimeout.
 func (s *Store) runLookups(b *lookupBatch) {
 	for ; b != nil; b = s.nextLookups() {
-		b.rows, b.err = s.lookupRows(context.Background(), b.numbers)
+		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		b.rows, b.err = s.lookupRows(ctx, b.numbers)
+		cancel()
 		close(b.done)
 	}
 }
+
+// lookupTimeout bounds a query of lookups waiting together.
+const lookupTimeout = 30 * time.Second
 
 // lookupRows reads the certificates numbered numbers: one number on the
 // store's prepared statement, more in one query of lookupInSQL, whose

@@ -30,13 +30,12 @@ func lookupFixture(t *testing.T, gdb *gorm.DB) (*Store, []Certificate) {
 
 // queued returns the numbers waiting for a lookup query of st, per batch.
 func queued(st *Store) []int {
-	lookupQueues.Lock()
-	defer lookupQueues.Unlock()
+	q := st.lookup
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	var out []int
-	if q := lookupQueues.m[st.lookup]; q != nil {
-		for _, b := range q.waiting {
-			out = append(out, len(b.numbers))
-		}
+	for _, b := range q.waiting {
+		out = append(out, len(b.numbers))
 	}
 	return out
 }
@@ -55,7 +54,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // queries run wait, and one query, made after they arrived, answers them
 // all: each gets its own certificate or the one unknown answer, a
 // revocation made while they waited shows, a lookup whose request ends
-// stops waiting, and nothing of the store stays behind afterwards.
+// stops waiting, and every query slot is free again afterwards.
 func TestLookupsWaitTogether(t *testing.T) {
 	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
 		st, certs := lookupFixture(t, gdb)
@@ -121,10 +120,11 @@ func TestLookupsWaitTogether(t *testing.T) {
 				t.Errorf("lookup %d: %s", i, got.pub.Status)
 			}
 		}
-		eventually(t, "the store's lookup queue stays behind", func() bool {
-			lookupQueues.Lock()
-			defer lookupQueues.Unlock()
-			return lookupQueues.m[st.lookup] == nil
+		eventually(t, "the store's lookup queries do not all end", func() bool {
+			q := st.lookup
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			return q.running == 0 && len(q.waiting) == 0
 		})
 	})
 }

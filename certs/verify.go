@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -218,11 +219,22 @@ func (s *Store) nextLookups() *lookupBatch {
 // has lookupTimeout.
 func (s *Store) runLookups(b *lookupBatch) {
 	for ; b != nil; b = s.nextLookups() {
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-		b.rows, b.err = s.lookupRows(ctx, b.numbers)
-		cancel()
-		close(b.done)
+		s.runBatch(b)
 	}
+}
+
+// runBatch reads batch b's certificates and lets its lookups go. A panic
+// (no request's goroutine would recover it) becomes the batch's error.
+func (s *Store) runBatch(b *lookupBatch) {
+	defer close(b.done)
+	defer func() {
+		if r := recover(); r != nil {
+			b.rows, b.err = nil, fmt.Errorf("certs: lookup of %d numbers: %v", len(b.numbers), r)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	b.rows, b.err = s.lookupRows(ctx, b.numbers)
 }
 
 // lookupTimeout bounds a query of lookups waiting together.

@@ -138,13 +138,14 @@ func (b *beatBatch) commit(jobs []*beatJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	written := jobs
-	var err error
+	err := db.ErrNotTogether
 	if db.CanSendTogether(b.db) {
 		err = db.RetryDeadlock(3, func() error { return db.Together(ctx, b.db, beatStatements(jobs)) })
 		if errors.Is(err, db.ErrRowsDiffer) {
 			err = errBeatFallback
 		}
-	} else {
+	}
+	if errors.Is(err, db.ErrNotTogether) {
 		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
 			if err := updateStates(tx, jobs, true); err != nil {
 				return err

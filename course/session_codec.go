@@ -12,6 +12,11 @@ import (
 // them. A heartbeat thus writes about a third of what the whole session
 // takes (see BenchmarkHeartbeat5000). Rows written before the split have
 // an empty setup and the whole session in state; they read the same.
+// Setup is read last, over whatever state holds: it is written once, and
+// a state written whole (by a binary from before the split) may carry the
+// setup's fields as zeros. Binaries from before the split cannot read
+// rows written after it (their state lacks the setup): upgrades stop the
+// old servers before the new one starts (see README).
 
 // sessionSetup is the part of a session that never changes.
 type sessionSetup struct {
@@ -54,15 +59,15 @@ func encodeFor(row Playback, s *Session) (setup, state string, err error) {
 // its setup and state columns (setup empty: state holds it all).
 func decodeSession(id string, personID, lessonID uint, setup, state string) (*Session, error) {
 	var s Session
+	if err := json.Unmarshal([]byte(state), &s); err != nil {
+		return nil, err
+	}
 	if setup != "" {
 		var su sessionSetup
 		if err := json.Unmarshal([]byte(setup), &su); err != nil {
 			return nil, err
 		}
 		s.Duration, s.Policy, s.Nonce = su.Duration, su.Policy, su.Nonce
-	}
-	if err := json.Unmarshal([]byte(state), &s); err != nil {
-		return nil, err
 	}
 	s.ID, s.PersonID, s.LessonID = id, personID, lessonID
 	return &s, nil

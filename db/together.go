@@ -110,9 +110,15 @@ const rowsDifferSQL = "SELECT (SELECT 1 FROM (SELECT 1 UNION ALL SELECT 1) AS ro
 
 // Together runs stmts as one transaction, committed in the same round
 // trip, unless a statement changes another number of rows than its Rows
-// (then nothing is written, and it returns ErrRowsDiffer) or fails. A
-// failed commit is ambiguous, as always. A connection whose transaction
-// may be left open is discarded, never used again.
+// (then nothing is written, and it returns ErrRowsDiffer) or fails. It
+// returns ErrNotTogether, having sent nothing, when gdb has no pool for it
+// or the driver cannot send the request in one piece (too long for its
+// packet limit). Any other error is ambiguous: the server may have run the
+// whole request, COMMIT included, before the connection failed (the
+// request is on the server once sent), so a caller must be able to tell
+// afterwards what was written, as it must after any failed commit. A
+// connection whose transaction may be left open is discarded, never used
+// again.
 func Together(ctx context.Context, gdb *gorm.DB, stmts []Stmt) error {
 	p, ok := gdb.Config.Plugins[togetherName].(togetherPool)
 	if !ok {
@@ -154,6 +160,11 @@ func Together(ctx context.Context, gdb *gorm.DB, stmts []Stmt) error {
 		var me *gomysql.MySQLError
 		switch {
 		case err == nil:
+			return nil
+		case errors.Is(err, driver.ErrSkip):
+			// Nothing was sent: the driver would not interpolate the
+			// request (over its packet limit).
+			result = ErrNotTogether
 			return nil
 		case errors.As(err, &me) && me.Number == errSubqueryRows:
 			// A check failed: the transaction is open, nothing after the

@@ -3,7 +3,11 @@ package db_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
+
+	gomysql "github.com/go-sql-driver/mysql"
 
 	"gorm.io/gorm"
 
@@ -99,3 +103,37 @@ func TestTogether(t *testing.T) {
 
 // errAny stands for any error but ErrRowsDiffer.
 var errAny = errors.New("any error")
+
+// TestTogetherTooLong: a request the driver will not send in one piece
+// (longer than its packet limit) is not sent: Together says so with
+// ErrNotTogether, nothing is written, and the pool keeps working.
+func TestTogetherTooLong(t *testing.T) {
+	cfg, err := gomysql.ParseDSN(dbtest.NewMySQLDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxAllowedPacket = 4096
+	ctx := context.Background()
+	gdb, _, err := db.Open(ctx, "mysql:"+cfg.FormatDSN(), "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(gdb)
+	if err := gdb.AutoMigrate(&tally{}); err != nil {
+		t.Fatal(err)
+	}
+	long := []db.Stmt{
+		{SQL: "INSERT INTO tallies (id, n) VALUES (?, ?)", Args: []any{1, 1}},
+		{SQL: "INSERT INTO tallies (id, n) SELECT ?, LENGTH(?)", Args: []any{2, strings.Repeat("长", 3000)}},
+	}
+	if err := db.Together(ctx, gdb, long); !errors.Is(err, db.ErrNotTogether) {
+		t.Fatalf("a request over the packet limit: %v, want ErrNotTogether", err)
+	}
+	if err := db.Together(ctx, gdb, long[:1]); err != nil {
+		t.Fatalf("the next request: %v", err)
+	}
+	var n int64
+	if err := gdb.Model(&tally{}).Count(&n).Error; err != nil || n != 1 {
+		t.Fatalf("%d rows, %v; want only the second request's", n, err)
+	}
+}

@@ -82,8 +82,7 @@ type Store struct {
 	db  *gorm.DB
 	opt Options
 	// lookup is the public lookup's prepared statement, made on first use,
-	// and its queries in flight (see lookupRow), shared by WithClock
-	// copies.
+	// and its queue (see lookupRow), shared by WithClock copies.
 	lookup *preparedLookup
 }
 
@@ -92,9 +91,7 @@ type preparedLookup struct {
 	stmt *sql.Stmt
 	err  error
 
-	mu      sync.Mutex
-	running int            // lookup queries running, at most lookupQueries
-	waiting []*lookupBatch // lookups waiting for one, oldest first
+	queue *db.Batcher[*lookupJob]
 }
 
 // NewStore returns a Store over db (migrated with AutoMigrate).
@@ -111,7 +108,9 @@ func NewStore(db *gorm.DB, opt Options) *Store {
 	if opt.Authority == "" {
 		opt.Authority = "麒麟区应急管理局"
 	}
-	return &Store{db: db, opt: opt, lookup: &preparedLookup{}}
+	s := &Store{db: db, opt: opt}
+	s.lookup = newLookups(s)
+	return s
 }
 
 // Kinds returns the kind table.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"anpei/db"
 	"anpei/fault"
 	"anpei/ident"
 )
@@ -117,52 +118,80 @@ func appendPublic(h string, e Event) (string, error) {
 // of its cost is the query's round trip, on both sides of it, whatever
 // the query reads: read alone, a certificate costs about 40 µs of
 // MariaDB's CPU and 35 µs of ours; read eight at a time, about 13 µs of
-// each (measured on loopback, 16 lookups in flight). So a store runs at most
-// lookupQueries lookup queries at a time: a lookup arriving when fewer
-// run makes its query at once, alone; lookups arriving while they all
-// run wait together, and the first query to end hands its slot to them:
-// one query reads all their certificates (up to lookupBatchMax numbers).
-// Every lookup still reads its row from the database after it arrived,
-// so a revocation shows at once; under load it costs a share of a round
-// trip instead of a whole one. Two queries measured as well as one and
-// better than three or four (whose batches are smaller), and the lookups
-// take at most two connections of the pool.
+// each (measured on loopback, 16 lookups in flight). So lookups go
+// through a db.Batcher: at most lookupQueries lookup queries run at a
+// time; a lookup arriving when fewer run is read at once, alone; lookups
+// arriving while they all run wait, and the next query reads all their
+// certificates (up to lookupBatchMax numbers). Every lookup still reads
+// its row from the database after it arrived, so a revocation shows at
+// once; under load it costs a share of a round trip instead of a whole
+// one. Two queries measured as well as one and better than three or four
+// (whose batches are smaller), and the lookups take at most two
+// connections of the pool.
 const (
 	lookupQueries  = 2
 	lookupBatchMax = 32
 )
 
-// lookupBatch is lookups waiting together for one query.
-type lookupBatch struct {
-	numbers []string
-	done    chan struct{} // closed once rows and err are set
-	rows    []Certificate
-	err     error
+// lookupTimeout bounds a lookup query. The queries are the batches', not
+// one request's: they are not cancelled with a request, whose lookup just
+// stops waiting.
+const lookupTimeout = 30 * time.Second
+
+// lookupJob is one lookup waiting for its query.
+type lookupJob struct {
+	number string
+	done   chan lookupAnswer
+}
+
+type lookupAnswer struct {
+	c     Certificate
+	found bool
+	err   error
+}
+
+// newLookups returns the lookup state of a new store s.
+func newLookups(s *Store) *preparedLookup {
+	l := &preparedLookup{}
+	l.queue = db.NewBatcher(lookupBatchMax, lookupQueries, s.readLookups)
+	return l
 }
 
 // lookupRow reads the certificate numbered n (normalized), alone or with
 // the lookups that wait with it.
 func (s *Store) lookupRow(ctx context.Context, n string) (Certificate, bool, error) {
-	b := s.joinLookups(n)
-	if b == nil {
-		// A slot of our own: the lookups that come meanwhile wait for its
-		// end, whatever the query does.
-		defer func() {
-			if next := s.nextLookups(); next != nil {
-				go s.runLookups(next)
-			}
-		}()
-		rows, err := s.lookupRows(ctx, []string{n})
-		c, found := pickRow(rows, n)
-		return c, found, err
-	}
+	j := &lookupJob{number: n, done: make(chan lookupAnswer, 1)}
+	s.lookup.queue.Add(j)
 	select {
-	case <-b.done:
+	case a := <-j.done:
+		return a.c, a.found, a.err
 	case <-ctx.Done():
 		return Certificate{}, false, ctx.Err()
 	}
-	c, found := pickRow(b.rows, n)
-	return c, found, b.err
+}
+
+// readLookups reads the certificates of jobs in one query and answers
+// each. A panic (no request's goroutine would recover it) becomes their
+// error.
+func (s *Store) readLookups(jobs []*lookupJob) {
+	var rows []Certificate
+	var err error
+	defer func() {
+		if r := recover(); r != nil {
+			rows, err = nil, fmt.Errorf("certs: lookup of %d numbers: %v", len(jobs), r)
+		}
+		for _, j := range jobs {
+			c, found := pickRow(rows, j.number)
+			j.done <- lookupAnswer{c, found, err}
+		}
+	}()
+	numbers := make([]string, len(jobs))
+	for i, j := range jobs {
+		numbers[i] = j.number
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	rows, err = s.lookupRows(ctx, numbers)
 }
 
 // pickRow finds number n in rows, ignoring case as MySQL's collation does
@@ -175,70 +204,6 @@ func pickRow(rows []Certificate, n string) (Certificate, bool) {
 	}
 	return Certificate{}, false
 }
-
-// joinLookups takes a query slot for a lookup of number n and returns nil,
-// or, when all slots are taken, returns the batch that n now waits in.
-func (s *Store) joinLookups(n string) *lookupBatch {
-	q := s.lookup
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.running < lookupQueries {
-		q.running++
-		return nil
-	}
-	if k := len(q.waiting); k > 0 && len(q.waiting[k-1].numbers) < lookupBatchMax {
-		b := q.waiting[k-1]
-		b.numbers = append(b.numbers, n)
-		return b
-	}
-	b := &lookupBatch{numbers: []string{n}, done: make(chan struct{})}
-	q.waiting = append(q.waiting, b)
-	return b
-}
-
-// nextLookups is called when a lookup query ends: it returns the oldest
-// waiting batch, for the caller to run on the slot it holds, or nil and
-// frees the slot.
-func (s *Store) nextLookups() *lookupBatch {
-	q := s.lookup
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if len(q.waiting) > 0 {
-		b := q.waiting[0]
-		q.waiting[0] = nil
-		q.waiting = q.waiting[1:]
-		return b
-	}
-	q.running--
-	return nil
-}
-
-// runLookups runs batch b, then those that wait after it, on the slot it
-// was handed. The queries are the batches', not one request's: they are
-// not cancelled with a request, whose lookup just stops waiting; each
-// has lookupTimeout.
-func (s *Store) runLookups(b *lookupBatch) {
-	for ; b != nil; b = s.nextLookups() {
-		s.runBatch(b)
-	}
-}
-
-// runBatch reads batch b's certificates and lets its lookups go. A panic
-// (no request's goroutine would recover it) becomes the batch's error.
-func (s *Store) runBatch(b *lookupBatch) {
-	defer close(b.done)
-	defer func() {
-		if r := recover(); r != nil {
-			b.rows, b.err = nil, fmt.Errorf("certs: lookup of %d numbers: %v", len(b.numbers), r)
-		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
-	defer cancel()
-	b.rows, b.err = s.lookupRows(ctx, b.numbers)
-}
-
-// lookupTimeout bounds a query of lookups waiting together.
-const lookupTimeout = 30 * time.Second
 
 // lookupRows reads the certificates numbered numbers: one number on the
 // store's prepared statement, more in one query of lookupInSQL, whose

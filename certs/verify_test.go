@@ -28,18 +28,6 @@ func lookupFixture(t *testing.T, gdb *gorm.DB) (*Store, []Certificate) {
 	return st, out
 }
 
-// queued returns the numbers waiting for a lookup query of st, per batch.
-func queued(st *Store) []int {
-	q := st.lookup
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	var out []int
-	for _, b := range q.waiting {
-		out = append(out, len(b.numbers))
-	}
-	return out
-}
-
 // eventually fails t unless cond holds within five seconds.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -54,17 +42,13 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // queries run wait, and one query, made after they arrived, answers them
 // all: each gets its own certificate or the one unknown answer, a
 // revocation made while they waited shows, a lookup whose request ends
-// stops waiting, and every query slot is free again afterwards.
+// stops waiting, and none stays queued afterwards.
 func TestLookupsWaitTogether(t *testing.T) {
 	dbtest.Each(t, migrateAll, func(t *testing.T, gdb *gorm.DB) {
 		st, certs := lookupFixture(t, gdb)
 		ctx := context.Background()
-		// Take every slot, as running queries would.
-		for range lookupQueries {
-			if st.joinLookups("PX2026-000000-HELD") != nil {
-				t.Fatal("no free query slot")
-			}
-		}
+		// Hold the queries back, as running queries would.
+		st.lookup.queue.Hold()
 		asks := []struct{ number, name, want string }{
 			{certs[0].Number, "", certs[0].Number},
 			{strings.ToLower(certs[1].Number), "", certs[1].Number},
@@ -91,7 +75,7 @@ func TestLookupsWaitTogether(t *testing.T) {
 			_, err := st.Lookup(gone, certs[2].Number, "")
 			left <- err
 		}()
-		eventually(t, "the lookups do not wait together", func() bool { q := queued(st); return len(q) == 1 && q[0] == len(asks)+1 })
+		eventually(t, "the lookups do not wait together", func() bool { return st.lookup.queue.Queued() == len(asks)+1 })
 		leave()
 		if err := <-left; !errors.Is(err, context.Canceled) {
 			t.Fatalf("a lookup whose request ended: %v", err)
@@ -99,12 +83,8 @@ func TestLookupsWaitTogether(t *testing.T) {
 		if _, err := st.ChangeState(ctx, admin, certs[1].ID, "revoke", StateChange{Reason: "2026年11月事故调查认定", Ground: "accident"}); err != nil {
 			t.Fatal(err)
 		}
-		// The queries end: the first runs the waiting lookups on its slot.
-		for range lookupQueries {
-			if b := st.nextLookups(); b != nil {
-				go st.runLookups(b)
-			}
-		}
+		// The queries end: the waiting lookups are read together.
+		st.lookup.queue.Release()
 		for i, a := range asks {
 			got := <-answers[i]
 			switch {
@@ -120,12 +100,7 @@ func TestLookupsWaitTogether(t *testing.T) {
 				t.Errorf("lookup %d: %s", i, got.pub.Status)
 			}
 		}
-		eventually(t, "the store's lookup queries do not all end", func() bool {
-			q := st.lookup
-			q.mu.Lock()
-			defer q.mu.Unlock()
-			return q.running == 0 && len(q.waiting) == 0
-		})
+		eventually(t, "lookups stay queued", func() bool { return st.lookup.queue.Queued() == 0 })
 	})
 }
 

@@ -146,12 +146,7 @@ func (b *beatBatch) commit(jobs []*beatJob) {
 		}
 	}
 	if errors.Is(err, db.ErrNotTogether) {
-		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
-			if err := updateStates(tx, jobs, true); err != nil {
-				return err
-			}
-			return writeLedgers(tx, jobs)
-		})
+		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error { return writeBatch(tx, jobs, true) })
 	}
 	if errors.Is(err, errBeatFallback) {
 		err = db.Transaction(ctx, b.db, func(tx *gorm.DB) error {
@@ -163,10 +158,7 @@ func (b *beatBatch) commit(jobs []*beatJob) {
 			if len(fresh) == 0 {
 				return nil
 			}
-			if err := updateStates(tx, fresh, false); err != nil {
-				return err
-			}
-			return writeLedgers(tx, fresh)
+			return writeBatch(tx, fresh, false)
 		})
 	}
 	if err != nil {
@@ -313,6 +305,15 @@ func statesStmt(jobs []*beatJob, checked bool) db.Stmt {
 		}
 	}
 	return db.Stmt{SQL: q.String(), Args: args}
+}
+
+// writeBatch writes jobs in transaction tx: their session rows (see
+// updateStates), then their ledger rows and coverage.
+func writeBatch(tx *gorm.DB, jobs []*beatJob, checked bool) error {
+	if err := updateStates(tx, jobs, checked); err != nil {
+		return err
+	}
+	return writeLedgers(tx, jobs)
 }
 
 // writeLedgers appends the jobs' credits and exclusions and writes their

@@ -204,12 +204,7 @@ func carryOver(tx *gorm.DB, sessionID string, now time.Time) (time.Time, error) 
 		if err != nil {
 			return time.Time{}, err
 		}
-		if setup != "" {
-			err = tx.Exec("UPDATE playback_sessions SET setup = ?, state = ?, version = version + 1 WHERE id = ?", setup, state, row.ID).Error
-		} else {
-			err = tx.Exec("UPDATE playback_sessions SET state = ?, version = version + 1 WHERE id = ?", state, row.ID).Error
-		}
-		if err != nil {
+		if err := tx.Model(&Playback{}).Where("id = ?", row.ID).UpdateColumns(sessionColumns(setup, state)).Error; err != nil {
 			return time.Time{}, err
 		}
 	} else if err := tx.Exec("UPDATE playback_sessions SET version = version + 1 WHERE id = ?", row.ID).Error; err != nil {
@@ -446,10 +441,9 @@ func (s *Store) saveBeat(tx *gorm.DB, now time.Time, row Playback, sess *Session
 	if err := w.writeLedger(tx); err != nil {
 		return 0, err
 	}
-	if w.setup != "" {
-		return credited, tx.Exec("UPDATE playback_sessions SET setup = ?, state = ?, updated_at = ?, version = version + 1 WHERE id = ?", w.setup, w.state, now, row.ID).Error
-	}
-	return credited, tx.Exec("UPDATE playback_sessions SET state = ?, updated_at = ?, version = version + 1 WHERE id = ?", w.state, now, row.ID).Error
+	cols := sessionColumns(w.setup, w.state)
+	cols["updated_at"] = now
+	return credited, tx.Model(&Playback{}).Where("id = ?", row.ID).UpdateColumns(cols).Error
 }
 
 // beatWrite is what an accepted heartbeat writes: the ledger's new credits
@@ -629,11 +623,9 @@ func (s *Store) Answer(ctx context.Context, p account.Principal, id, challengeID
 		if err != nil {
 			return err
 		}
-		cols := map[string]any{"state": state, "updated_at": now, "version": gorm.Expr("version + 1")}
-		if setup != "" {
-			cols["setup"] = setup
-		}
-		return tx.Model(&Playback{}).Where("id = ?", row.ID).Updates(cols).Error
+		cols := sessionColumns(setup, state)
+		cols["updated_at"] = now
+		return tx.Model(&Playback{}).Where("id = ?", row.ID).UpdateColumns(cols).Error
 	})
 }
 

@@ -3,6 +3,8 @@ package course
 import (
 	"encoding/json"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // A session is stored in two parts: what it keeps from opening to end
@@ -53,6 +55,16 @@ func encodeFor(row Playback, s *Session) (setup, state string, err error) {
 	}
 	state, err = encodeState(s)
 	return setup, state, err
+}
+
+// sessionColumns is what a write of a session row sets besides its time:
+// the state, the setup when encodeFor gave one, and one more version.
+func sessionColumns(setup, state string) map[string]any {
+	cols := map[string]any{"state": state, "version": gorm.Expr("version + 1")}
+	if setup != "" {
+		cols["setup"] = setup
+	}
+	return cols
 }
 
 // decodeSession reads a stored session back from its row's identity and

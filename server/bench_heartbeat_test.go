@@ -51,14 +51,14 @@ import (
 //  2. heartbeats closed-loop with the same workers and duration, rotating
 //     over the 5,000 sessions (each session's heartbeats well over
 //     MinHeartbeat apart): the maximum sustained rate, and its ratio to 1.
-//     1 and 2 alternate in ANPEI_BENCH_ROUNDS (4) slices each, so that
-//     anything else the machine does weighs on both alike; then 1 and 2
-//     again, the same way, with ANPEI_BENCH_PEAK_WORKERS (4 × the
-//     workers) clients, since a request that waits for a commit needs
-//     more clients in flight than one that does not to keep the server
-//     busy: each endpoint's throughput is its better rate of the two,
-//     and the ratio is of those (the ratio at equal clients is logged
-//     too);
+//     1 and 2 are measured both with these workers and with
+//     ANPEI_BENCH_PEAK_WORKERS (4 × the workers) clients, since a request
+//     that waits for a commit needs more clients in flight than one that
+//     does not to keep the server busy: each endpoint's throughput is its
+//     better rate of the two, and the ratio is of those (the ratio at
+//     equal clients is logged too). The four alternate in
+//     ANPEI_BENCH_ROUNDS (4) rounds of a slice each, so that anything else
+//     the machine does meanwhile weighs on all four alike;
 //  3. heartbeats open-loop at the rate, every learner every 15 s
 //     (5,000/15 s ≈ 333/s) for ANPEI_BENCH_CYCLES (3) cycles: the achieved
 //     rate and the latency measured from each heartbeat's scheduled time.
@@ -134,12 +134,12 @@ func BenchmarkHeartbeat5000(b *testing.B) {
 				return ld.heartbeat(ld.learners[k])
 			})
 		})
-		// The two closed loops alternate in slices, so that whatever else
-		// the machine does meanwhile weighs on both alike.
-		me, closed := ld.closedPair(workers, closedFor, rounds, []*benchServer{base}, false)
-		// The same with more clients (still within the minute after the
-		// anchor, so neither pays for session touches).
-		mePeak, closedPeak := ld.closedPair(peakWorkers, closedFor, rounds, []*benchServer{base}, false)
+		// The two closed loops alternate in slices, with both numbers of
+		// clients in every round, so that whatever else the machine does
+		// meanwhile weighs on all four alike (all within the minute after
+		// the anchor, so none pays for session touches).
+		mes, beats := ld.closedPair([]int{workers, peakWorkers}, closedFor, rounds, []*benchServer{base}, false)
+		me, closed, mePeak, closedPeak := mes[0], beats[0], mes[1], beats[1]
 		mePeak[0].name += fmt.Sprintf(", %d clients", peakWorkers)
 		closedPeak[0].name += fmt.Sprintf(", %d clients", peakWorkers)
 		meBest, closedBest := max(me[0].rate(), mePeak[0].rate()), max(closed[0].rate(), closedPeak[0].rate())
@@ -195,7 +195,8 @@ func BenchmarkHeartbeat5000(b *testing.B) {
 		if len(variants) > 0 {
 			servers := append([]*benchServer{base}, variants...)
 			ld.touched = openEnded // the open loop touched sessions until it ended
-			me, closed := ld.closedPair(workers, closedFor, benchEnvInt(b, "ANPEI_BENCH_COMPARE_ROUNDS", 2), servers, true)
+			mes, beats := ld.closedPair([]int{workers}, closedFor, benchEnvInt(b, "ANPEI_BENCH_COMPARE_ROUNDS", 2), servers, true)
+			me, closed := mes[0], beats[0]
 			for k, srv := range servers {
 				b.Logf("COMPARE %s:\n  %s\n  %s", srv.name, me[k], closed[k])
 				b.Logf("COMPARE RESULT %-60.60s me %5.0f/s (CPU %.2f ms/request)  heartbeats %4.0f/s (CPU %.2f ms/request)  ratio %.2f",
@@ -211,22 +212,28 @@ func BenchmarkHeartbeat5000(b *testing.B) {
 }
 
 // closedPair runs /me and heartbeats closed-loop on each server in turn,
-// in rounds slices each, and returns what each measured. With touch, each
-// round starts once every session's last_seen_at is over a minute old
-// with one unmeasured GET /api/v1/me per session, which touches them all,
-// so that no measured request pays for a touch (the round's slices must
-// fit in the minute after).
-func (ld *load) closedPair(workers int, d time.Duration, rounds int, servers []*benchServer, touch bool) (me, beats []phase) {
-	me, beats = make([]phase, len(servers)), make([]phase, len(servers))
+// with each number of clients in turn, in rounds slices each, and returns
+// what each measured: me[c][k] and beats[c][k] are /me and heartbeats
+// with clients[c] clients on servers[k]. Each slice lasts d/rounds, so
+// every combination runs for d in all. With touch, each round starts once
+// every session's last_seen_at is over a minute old with one unmeasured
+// GET /api/v1/me per session, which touches them all, so that no measured
+// request pays for a touch (the round's slices must fit in the minute
+// after).
+func (ld *load) closedPair(clients []int, d time.Duration, rounds int, servers []*benchServer, touch bool) (me, beats [][]phase) {
+	me, beats = make([][]phase, len(clients)), make([][]phase, len(clients))
+	for c := range clients {
+		me[c], beats[c] = make([]phase, len(servers)), make([]phase, len(servers))
+	}
 	slice := d / time.Duration(rounds)
-	if touch && slice*time.Duration(2*len(servers)) > 50*time.Second {
-		ld.b.Fatalf("%d servers × 2 slices of %v do not fit in the minute between session touches", len(servers), slice)
+	if touch && slice*time.Duration(2*len(servers)*len(clients)) > 50*time.Second {
+		ld.b.Fatalf("%d servers × %d numbers of clients × 2 slices of %v do not fit in the minute between session touches", len(servers), len(clients), slice)
 	}
 	for r := 0; r < rounds; r++ {
 		if touch {
 			time.Sleep(time.Until(ld.touched.Add(time.Minute + time.Second)))
 			ld.touched = time.Now()
-			ld.closedLoop(workers, 0, func(k int) (int, time.Duration, string) {
+			ld.closedLoop(clients[0], 0, func(k int) (int, time.Duration, string) {
 				if k >= len(ld.learners) {
 					return -1, 0, ""
 				}
@@ -235,16 +242,18 @@ func (ld *load) closedPair(workers int, d time.Duration, rounds int, servers []*
 		}
 		for k, srv := range servers {
 			ld.srv = srv
-			me[k].merge(ld.measure("me", func() phase {
-				return ld.closedLoop(workers, slice, func(int) (int, time.Duration, string) {
-					return ld.me(ld.learners[int(ld.nextMe.Add(1)-1)%len(ld.learners)])
-				})
-			}))
-			beats[k].merge(ld.measure("heartbeat closed-loop", func() phase {
-				return ld.closedLoop(workers, slice, func(int) (int, time.Duration, string) {
-					return ld.heartbeat(ld.learners[int(ld.nextBeat.Add(1)-1)%len(ld.learners)])
-				})
-			}))
+			for c, n := range clients {
+				me[c][k].merge(ld.measure("me", func() phase {
+					return ld.closedLoop(n, slice, func(int) (int, time.Duration, string) {
+						return ld.me(ld.learners[int(ld.nextMe.Add(1)-1)%len(ld.learners)])
+					})
+				}))
+				beats[c][k].merge(ld.measure("heartbeat closed-loop", func() phase {
+					return ld.closedLoop(n, slice, func(int) (int, time.Duration, string) {
+						return ld.heartbeat(ld.learners[int(ld.nextBeat.Add(1)-1)%len(ld.learners)])
+					})
+				}))
+			}
 		}
 	}
 	ld.srv = servers[0]

@@ -25,6 +25,7 @@ const (
 	Unprocessable             // well-formed but fails the rules: 422
 	TooMany                   // throttled: 429
 	NoSpace                   // the server's storage is full: 507, message shown
+	Unavailable               // the database is unreachable for now: 503, message shown
 )
 
 // Detail points at one field or one row of an input that is at fault.

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"anpei/db"
 	"anpei/fault"
 )
 
@@ -23,6 +25,7 @@ var statusOf = map[fault.Kind]int{
 	fault.Unprocessable: http.StatusUnprocessableEntity,
 	fault.TooMany:       http.StatusTooManyRequests,
 	fault.NoSpace:       http.StatusInsufficientStorage,
+	fault.Unavailable:   http.StatusServiceUnavailable,
 }
 
 type errorBody struct {
@@ -36,19 +39,30 @@ type errorPayload struct {
 }
 
 // fail writes err as the contract's JSON error and stops the chain. An
-// internal error is logged with its cause and shown as a bare message.
+// internal error is logged with its cause and shown as a bare message,
+// unless it says the database is unreachable: that is answered 503 with
+// Retry-After and a message saying so.
 func (s *Server) fail(c *gin.Context, err error) {
 	fe := fault.As(err)
+	if fe.Kind == fault.Internal && db.Unreachable(err) {
+		// The database is down, restarting or refusing work: not a bug,
+		// and it usually passes. Say so, and when to try again.
+		s.log(c).Warn("database unreachable", "err", err)
+		fe = errUnavailable
+	}
 	status := statusOf[fe.Kind]
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
 	body := errorPayload{Code: fe.Code, Message: fe.Message, Details: fe.Details}
-	if fe.Kind == fault.NoSpace {
+	switch {
+	case fe.Kind == fault.NoSpace:
 		// The operator must free space; the user is told plainly that
 		// nothing was saved.
 		s.log(c).Error("storage full", "err", err)
-	} else if status >= 500 {
+	case fe.Kind == fault.Unavailable:
+		c.Header("Retry-After", strconv.Itoa(retryAfterOutage))
+	case status >= 500:
 		s.log(c).Error("request failed", "err", err)
 		body = errorPayload{Code: "internal", Message: "服务器内部错误，请稍后重试。如问题持续，请联系管理员并提供请求编号 " + requestID(c)}
 	}
@@ -69,7 +83,14 @@ var (
 	errMethod        = fault.New(fault.Invalid, "method_not_allowed", "不支持该请求方法")
 	errThrottled     = fault.New(fault.TooMany, "too_many_requests", "尝试过于频繁，请稍后再试")
 	errBadID         = fault.New(fault.Invalid, "bad_id", "编号格式不正确")
+	// errUnavailable answers a request the database could not serve for
+	// now (see db.Unreachable).
+	errUnavailable = fault.New(fault.Unavailable, "db_unavailable", "数据库暂时无法访问，请稍后重试")
 )
+
+// retryAfterOutage is the Retry-After, in seconds, of a 503 answered
+// while the database is unreachable.
+const retryAfterOutage = 5
 
 func isMaxBytes(err error) bool {
 	var mbe *http.MaxBytesError

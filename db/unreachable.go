@@ -4,7 +4,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"net"
-	"syscall"
 
 	gomysql "github.com/go-sql-driver/mysql"
 )
@@ -13,7 +12,11 @@ import (
 // work for now, not that the statement was wrong.
 var unavailableNumbers = map[uint16]bool{
 	1040: true, // ER_CON_COUNT_ERROR: too many connections
+	1047: true, // ER_UNKNOWN_COM_ERROR: a Galera node not yet ready for use
 	1053: true, // ER_SERVER_SHUTDOWN: server shutdown in progress
+	1203: true, // ER_TOO_MANY_USER_CONNECTIONS
+	1290: true, // ER_OPTION_PREVENTS_STATEMENT: read-only during failover or maintenance
+	1836: true, // ER_READ_ONLY_MODE
 	1927: true, // ER_CONNECTION_KILLED
 }
 
@@ -22,9 +25,9 @@ var unavailableNumbers = map[uint16]bool{
 const sqliteBusy = 5
 
 // Unreachable reports whether err says that the database could not be
-// reached or is not answering for now: the server is down, restarting or
-// overloaded, the connection to it broke, or (SQLite) the file stayed
-// locked past the busy timeout. Such a failure is not the request's fault
+// reached or is not answering for now: the server is down, restarting,
+// read-only or overloaded, the connection to it broke, or (SQLite) the
+// file stayed locked past the busy timeout. Such a failure is not the request's fault
 // and usually passes; the HTTP layer answers it with 503 and Retry-After
 // instead of 500. An error of the statement itself (a syntax error, a
 // duplicate key, a deadlock) is not one.
@@ -43,14 +46,10 @@ func Unreachable(err error) bool {
 	if errors.As(err, &coded) && coded.Code()&0xff == sqliteBusy {
 		return true
 	}
+	// The MySQL driver reports a failed read of a connection as
+	// ErrInvalidConn and a failed dial or write as the network's error. A
+	// failed read of the network otherwise is the request's own body (a
+	// client gone, an upload past its deadline), not the database.
 	var op *net.OpError
-	if errors.As(err, &op) {
-		return true
-	}
-	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE, syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH} {
-		if errors.Is(err, errno) {
-			return true
-		}
-	}
-	return false
+	return errors.As(err, &op) && (op.Op == "dial" || op.Op == "write")
 }

@@ -18,10 +18,10 @@ import (
 )
 
 // TestDatabaseOutage cuts the server off its MariaDB (through a proxy on
-// loopback) and checks that a request needing the database is answered
-// 503 with Retry-After and a message in Chinese, logged as the outage it
-// is rather than as a bug, and that the same request succeeds again once
-// the database can be reached.
+// loopback) and checks that a request needing the database, API call or
+// page, is answered 503 with Retry-After and a message in Chinese, logged
+// as the outage it is rather than as a bug, and that the same request
+// succeeds again once the database can be reached.
 func TestDatabaseOutage(t *testing.T) {
 	dsn := dbtest.NewMySQLDatabase(t)
 	cfg, err := gomysql.ParseDSN(dsn)
@@ -46,6 +46,9 @@ func TestDatabaseOutage(t *testing.T) {
 	if res := c.do("GET", "/api/v1/courses", nil); res.status != 200 {
 		t.Fatalf("GET /api/v1/courses before the outage = %d %s", res.status, res.body)
 	}
+	if res := c.do("GET", "/live", nil); res.status != 200 {
+		t.Fatalf("GET /live before the outage = %d %.300s", res.status, res.body)
+	}
 
 	px.stop()
 	res := c.do("GET", "/api/v1/courses", nil)
@@ -57,6 +60,11 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	if res := c.do("POST", "/api/v1/courses", map[string]any{"title": "停电期间的课程", "category": "law"}); res.status != 503 {
 		t.Errorf("POST /api/v1/courses with the database away = %d %s, want 503", res.status, res.body)
+	}
+	// A page says the same as a page.
+	page := c.do("GET", "/live", nil)
+	if page.status != 503 || !strings.Contains(page.body, "数据库暂时无法访问") || strings.Contains(page.body, "页面暂时无法显示") || page.header.Get("Retry-After") != "5" {
+		t.Errorf("GET /live with the database away = %d (Retry-After %q) %s, want a 503 page saying the database is away", page.status, page.header.Get("Retry-After"), page.body)
 	}
 	if res := h.anon().do("GET", "/readyz", nil); res.status != 503 {
 		t.Errorf("readyz with the database away = %d, want 503", res.status)

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"anpei/account"
+	"anpei/db"
 	"anpei/fault"
 )
 
@@ -114,9 +115,14 @@ func (s *Server) renderStatus(c *gin.Context, status int, title, message string)
 // renderErr shows a store error as a page with the right status.
 func (s *Server) renderErr(c *gin.Context, err error) {
 	fe := fault.As(err)
+	if fe.Kind == fault.Internal && db.Unreachable(err) {
+		s.log(c).Warn("database unreachable", "err", err)
+		fe = errUnavailable
+		c.Header("Retry-After", strconv.Itoa(retryAfterOutage))
+	}
 	status := statusOf[fe.Kind]
 	msg := fe.Message
-	if status >= 500 || status == 0 {
+	if fe.Kind != fault.Unavailable && (status >= 500 || status == 0) {
 		s.log(c).Error("page failed", "err", err)
 		status, msg = http.StatusInternalServerError, "页面暂时无法显示，请稍后重试。请求编号 "+requestID(c)
 	}

@@ -43,13 +43,7 @@ type errorPayload struct {
 // unless it says the database is unreachable: that is answered 503 with
 // Retry-After and a message saying so.
 func (s *Server) fail(c *gin.Context, err error) {
-	fe := fault.As(err)
-	if fe.Kind == fault.Internal && db.Unreachable(err) {
-		// The database is down, restarting or refusing work: not a bug,
-		// and it usually passes. Say so, and when to try again.
-		s.log(c).Warn("database unreachable", "err", err)
-		fe = errUnavailable
-	}
+	fe := s.asOutage(c, err)
 	status := statusOf[fe.Kind]
 	if status == 0 {
 		status = http.StatusInternalServerError
@@ -60,9 +54,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		// The operator must free space; the user is told plainly that
 		// nothing was saved.
 		s.log(c).Error("storage full", "err", err)
-	case fe.Kind == fault.Unavailable:
-		c.Header("Retry-After", strconv.Itoa(retryAfterOutage))
-	case status >= 500:
+	case status >= 500 && fe.Kind != fault.Unavailable:
 		s.log(c).Error("request failed", "err", err)
 		body = errorPayload{Code: "internal", Message: "服务器内部错误，请稍后重试。如问题持续，请联系管理员并提供请求编号 " + requestID(c)}
 	}
@@ -71,6 +63,21 @@ func (s *Server) fail(c *gin.Context, err error) {
 	} else {
 		c.Abort()
 	}
+}
+
+// asOutage returns err as a *fault.Error (see fault.As), except that an
+// internal error saying the database is unreachable (see db.Unreachable)
+// becomes errUnavailable: the database is down, restarting or refusing
+// work, which is not a bug and usually passes. It logs the cause of such
+// an outage and tells the client when to try again.
+func (s *Server) asOutage(c *gin.Context, err error) *fault.Error {
+	fe := fault.As(err)
+	if fe.Kind != fault.Internal || !db.Unreachable(err) {
+		return fe
+	}
+	s.log(c).Warn("database unreachable", "err", err)
+	c.Header("Retry-After", strconv.Itoa(retryAfterOutage))
+	return errUnavailable
 }
 
 // Errors the HTTP layer itself raises.

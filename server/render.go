@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"anpei/account"
-	"anpei/db"
 	"anpei/fault"
 )
 
@@ -114,12 +113,7 @@ func (s *Server) renderStatus(c *gin.Context, status int, title, message string)
 
 // renderErr shows a store error as a page with the right status.
 func (s *Server) renderErr(c *gin.Context, err error) {
-	fe := fault.As(err)
-	if fe.Kind == fault.Internal && db.Unreachable(err) {
-		s.log(c).Warn("database unreachable", "err", err)
-		fe = errUnavailable
-		c.Header("Retry-After", strconv.Itoa(retryAfterOutage))
-	}
+	fe := s.asOutage(c, err)
 	status := statusOf[fe.Kind]
 	msg := fe.Message
 	if fe.Kind != fault.Unavailable && (status >= 500 || status == 0) {
